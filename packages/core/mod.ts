@@ -1,0 +1,27 @@
+/**
+ * glassbox core: load a transformer model in the Hugging Face ONNX layout, tokenize with character
+ * offsets, predict, and explain predictions with attribution methods, in Deno, Node, browsers and
+ * edge runtimes.
+ *
+ * @example Explain a sentiment prediction
+ * ```ts ignore
+ * import { explain, loadModel } from "@glassbox/core";
+ * const model = await loadModel("distilbert-sentiment");
+ * const explanation = await explain(model, "What a wonderful day", { method: "occlusion" });
+ * console.log(explanation.words?.map((w) => `${w.text} ${w.score.toFixed(3)}`));
+ * ```
+ *
+ * @module
+ */
+export * from "./src/explanation.ts";
+export * from "./src/errors.ts";
+export { loadModel, type LoadModelOptions, type Model, type ModelConfig } from "./src/model.ts";
+export { BUNDLED_MODELS, bundledModelBase, DEFAULT_MODEL } from "./src/bundled.ts";
+export { type Encoded, type SpecialIds, TextTokenizer } from "./src/tokenizer.ts";
+export { type Backend, createSession, type ModelSession, type TensorData } from "./src/session.ts";
+export { MAX_TEXT_CHARS, predict, type PredictOptions, type PredictResult } from "./src/predict.ts";
+export { explain, type ExplainOptions, OUTPUTS, type Progress } from "./src/explain.ts";
+export { getMethod, METHOD_IDS, METHODS } from "./src/methods/registry.ts";
+export type { MethodContext, MethodResult, MethodSpec, OptionSpec } from "./src/methods/types.ts";
+export { type Aggregation, AGGREGATIONS, mergeWords } from "./src/words.ts";
+export { validateOptions } from "./src/options.ts";

@@ -1,0 +1,120 @@
+/**
+ * Batched forward passes: many id sequences in, the logits at one position per sequence out. Inputs
+ * are fed by the names the graph declares (`input_ids`, `attention_mask`, `token_type_ids`,
+ * `position_ids`, empty `past_key_values.*`), sequences are right-padded, and batches are sized so the
+ * logits tensor of a causal LM ([batch, sequence, vocabulary]) stays within a memory budget.
+ *
+ * @module
+ */
+import type { Model } from "./model.ts";
+import type { TensorData } from "./session.ts";
+import { AbortError } from "./errors.ts";
+
+/** Largest batch in one run. */
+const MAX_BATCH = 64;
+/** Budget for one run's logits output, in floats (256 MB). */
+const LOGITS_BUDGET = 64 * 1024 * 1024;
+
+/** Options for {@link forwardLogits}. */
+export interface ForwardOptions {
+  /** Position whose logits are returned, per row; default: the last token (causal LMs). */
+  positions?: readonly number[];
+  signal?: AbortSignal;
+  /** Called after each batch with the number of rows done. */
+  onBatch?: (done: number, total: number) => void;
+}
+
+/** Builds the feeds a model's graph declares for a right-padded batch. */
+export function feedsFor(
+  model: Model,
+  rows: readonly (readonly number[])[],
+): Record<string, TensorData> {
+  const batch = rows.length;
+  const length = Math.max(1, ...rows.map((r) => r.length));
+  const pad = BigInt(model.tokenizer.specialIds.pad ?? model.tokenizer.specialIds.eos ?? 0);
+  const ids = new BigInt64Array(batch * length).fill(pad);
+  const mask = new BigInt64Array(batch * length);
+  const positions = new BigInt64Array(batch * length);
+  rows.forEach((row, b) => {
+    for (let i = 0; i < row.length; i++) {
+      ids[b * length + i] = BigInt(row[i]);
+      mask[b * length + i] = 1n;
+    }
+    for (let i = 0; i < length; i++) {
+      positions[b * length + i] = BigInt(Math.min(i, Math.max(0, row.length - 1)));
+    }
+  });
+  const feeds: Record<string, TensorData> = {};
+  const dims = [batch, length];
+  for (const input of model.session.inputs) {
+    const name = input.name;
+    if (name === "input_ids") feeds[name] = { type: "int64", data: ids, dims };
+    else if (name === "attention_mask") feeds[name] = { type: "int64", data: mask, dims };
+    else if (name === "token_type_ids") {
+      feeds[name] = { type: "int64", data: new BigInt64Array(batch * length), dims };
+    } else if (name === "position_ids") feeds[name] = { type: "int64", data: positions, dims };
+    else if (name.startsWith("past_key_values") || name.startsWith("past.")) {
+      const shape = input.shape.map((d, i) => (i === 0 ? batch : typeof d === "number" ? d : 0));
+      feeds[name] = { type: "float32", data: new Float32Array(0), dims: shape };
+    } else if (name === "use_cache_branch") {
+      feeds[name] = { type: "bool", data: new Uint8Array([0]), dims: [1] };
+    } else {
+      throw new TypeError(
+        `Cannot run model ${model.id}: its graph takes an input "${name}" glassbox does not know how to feed ` +
+          `(known: input_ids, attention_mask, token_type_ids, position_ids, past_key_values.*)`,
+      );
+    }
+  }
+  return feeds;
+}
+
+/** The name of the logits output. */
+export function logitsOutput(model: Model): string {
+  return (model.session.outputs.find((o) => o.name === "logits") ?? model.session.outputs[0]).name;
+}
+
+/**
+ * Runs the model on many id sequences and returns, for each, the logits at one position.
+ *
+ * @returns `{ logits, vocab }`: `logits` is row-major [rows, vocab].
+ */
+export async function forwardLogits(
+  model: Model,
+  rows: readonly (readonly number[])[],
+  options: ForwardOptions = {},
+): Promise<{ logits: Float32Array; vocab: number }> {
+  const output = logitsOutput(model);
+  const causal = model.task === "text-generation";
+  // Similar lengths share a batch, so padding stays small.
+  const order = rows.map((_, i) => i).sort((a, b) => rows[a].length - rows[b].length);
+  let logits: Float32Array | undefined;
+  let vocab = 0;
+  let done = 0;
+  while (done < order.length) {
+    if (options.signal?.aborted) throw new AbortError();
+    const longest = rows[order[Math.min(order.length - 1, done + MAX_BATCH - 1)]].length;
+    const perRow = causal ? Math.max(1, longest) * Math.max(vocab, 1) : 1;
+    const size = Math.max(
+      1,
+      Math.min(MAX_BATCH, Math.floor(LOGITS_BUDGET / perRow), order.length - done),
+    );
+    const chunk = order.slice(done, done + size);
+    const batchRows = chunk.map((i) => rows[i]);
+    const result = await model.session.run(feedsFor(model, batchRows), [output]);
+    const out = result[output];
+    const data = out.data as Float32Array;
+    vocab = out.dims[out.dims.length - 1];
+    logits ??= new Float32Array(rows.length * vocab);
+    const length = out.dims.length === 3 ? out.dims[1] : 1;
+    chunk.forEach((rowIndex, b) => {
+      const position = out.dims.length === 3
+        ? (options.positions?.[rowIndex] ?? Math.max(0, rows[rowIndex].length - 1))
+        : 0;
+      const from = (b * length + position) * vocab;
+      logits!.set(data.subarray(from, from + vocab), rowIndex * vocab);
+    });
+    done += chunk.length;
+    options.onBatch?.(done, rows.length);
+  }
+  return { logits: logits ?? new Float32Array(0), vocab };
+}

@@ -1,0 +1,28 @@
+/**
+ * Every attribution method glassbox knows, by id. Registered explicitly here (tree-shakable: apps
+ * that import one method's file get only that method).
+ *
+ * @module
+ */
+import { UnknownMethodError } from "../errors.ts";
+import type { MethodSpec } from "./types.ts";
+import { occlusion } from "./occlusion.ts";
+
+/** The registered methods, in the order they are listed to users. */
+export const METHODS: readonly MethodSpec[] = Object.freeze([occlusion]);
+
+const byId = new Map(METHODS.map((m) => [m.id, m]));
+
+/** The ids of the registered methods. */
+export const METHOD_IDS: readonly string[] = Object.freeze(METHODS.map((m) => m.id));
+
+/**
+ * Looks a method up by id.
+ *
+ * @throws UnknownMethodError listing the known ids.
+ */
+export function getMethod(id: string): MethodSpec {
+  const method = byId.get(id);
+  if (!method) throw new UnknownMethodError(String(id), METHOD_IDS);
+  return method;
+}

@@ -1,0 +1,93 @@
+/**
+ * The contract between `explain()` and the attribution methods. A method is one file exporting a
+ * {@link MethodSpec}; `registry.ts` lists them. `explain()` resolves the text, target, contrast and
+ * output, validates the options against `options`, and hands the method a {@link MethodContext}.
+ *
+ * @module
+ */
+import type { Attention, Diagnostics, OutputKind, Token } from "../explanation.ts";
+import type { Model } from "../model.ts";
+
+/** One option a method takes, with its default and bounds; `/v1/methods` and the CLI show these. */
+export interface OptionSpec {
+  name: string;
+  type: "integer" | "number" | "string" | "boolean";
+  /** `undefined` means the option is not set unless the caller sets it. */
+  default: unknown;
+  min?: number;
+  max?: number;
+  /** Allowed values for a string option. */
+  values?: readonly string[];
+  /** Extra string values an integer option accepts, for example `"auto"` for steps. */
+  alsoAccepts?: readonly string[];
+  description: string;
+}
+
+/** What a method needs from the model. */
+export interface Capabilities {
+  /** Needs a gradient graph (fails with UnsupportedOpError where the builder cannot build one). */
+  gradients?: boolean;
+  /** Needs attention probabilities (graph taps). */
+  attention?: boolean;
+  /** Needs hidden states or MLP activations (graph taps). */
+  hiddenStates?: boolean;
+  /** Works only for these tasks. */
+  tasks?: readonly ("text-classification" | "text-generation")[];
+}
+
+/** The scalar a method explains for one input row: f(target) - f(contrast) in the chosen output. */
+export interface Objective {
+  targetId: number;
+  contrastId?: number;
+  output: OutputKind;
+  /** Position whose output is explained in the unperturbed input (0 for classifiers). */
+  position: number;
+}
+
+/** What a method is given. */
+export interface MethodContext {
+  model: Model;
+  /** Token ids of the input, special tokens included. */
+  ids: readonly number[];
+  tokens: readonly Token[];
+  objective: Objective;
+  /** Validated options, defaults filled in. */
+  params: Readonly<Record<string, unknown>>;
+  signal?: AbortSignal;
+  /**
+   * Reports progress (`done` of `total` units of work) and throws an AbortError if the signal is
+   * aborted: methods call it between batches.
+   */
+  progress(done: number, total: number): void;
+  /**
+   * Scores many id sequences with batched forward passes: the objective for each row, evaluated at
+   * the row's last real token for causal LMs (rows may be shorter than the input when tokens are
+   * removed) and on the class logits for classifiers. Counts forward passes.
+   */
+  score(rows: readonly (readonly number[])[]): Promise<Float64Array>;
+  /** Counters that end up in `diagnostics`; methods add to `backward` when they run gradient graphs. */
+  counters: { forward: number; backward: number };
+}
+
+/** What a method returns; `explain()` adds tokens, predictions, words and timing. */
+export interface MethodResult {
+  /** One score per token, positive pushes toward the target. */
+  scores: number[];
+  attention?: Attention;
+  diagnostics?: Partial<Diagnostics>;
+  views?: Record<string, unknown>;
+}
+
+/** An attribution method. */
+export interface MethodSpec {
+  /** Kebab-case id, e.g. `integrated-gradients`. */
+  id: string;
+  kind: "gradient" | "perturbation" | "internals";
+  /** One sentence for `/v1/methods` and `--help`. */
+  description: string;
+  /** The paper the method comes from. */
+  paper?: string;
+  options: readonly OptionSpec[];
+  needs: Capabilities;
+  run(ctx: MethodContext): Promise<MethodResult>;
+}

@@ -1,0 +1,145 @@
+/**
+ * One interface over the ONNX runtimes glassbox can use: onnxruntime-web (WebAssembly, SIMD; the
+ * default everywhere) and onnxruntime-node (native; optional, for servers on Node and Deno). Everything
+ * above this file sees plain typed arrays, never a runtime's Tensor class, and every tensor a run
+ * creates is released before `run` returns.
+ *
+ * @module
+ */
+
+/** Which onnxruntime runs the graphs. */
+export type Backend = "web" | "node";
+
+/** The element types glassbox feeds and reads. */
+export type TensorType = "float32" | "float16" | "int64" | "int32" | "bool";
+
+/** A tensor as plain data. */
+export interface TensorData {
+  type: TensorType;
+  data: Float32Array | BigInt64Array | Int32Array | Uint8Array | Uint16Array;
+  dims: readonly number[];
+}
+
+/** A graph input or output as the model declares it. */
+export interface ValueInfo {
+  name: string;
+  type: string;
+  /** Numbers for fixed dimensions, strings for symbolic ones. */
+  shape: readonly (number | string)[];
+}
+
+/** A loaded ONNX graph ready to run. Runs are serialised: one at a time per session. */
+export interface ModelSession {
+  readonly backend: Backend;
+  readonly inputs: readonly ValueInfo[];
+  readonly outputs: readonly ValueInfo[];
+  run(
+    feeds: Record<string, TensorData>,
+    outputNames?: readonly string[],
+  ): Promise<Record<string, TensorData>>;
+  release(): Promise<void>;
+}
+
+/** Options for creating a session. */
+export interface SessionOptions {
+  backend?: Backend;
+  /** Threads for onnxruntime-web (default 1; 2 helps models of DistilBERT-base size). */
+  threads?: number;
+  /** External data files the graph references, by the path it uses for them. */
+  externalData?: { path: string; data: Uint8Array }[];
+}
+
+type Ort = typeof import("onnxruntime-web");
+
+const runtimes = new Map<Backend, Promise<Ort>>();
+
+/** Loads the runtime module once; onnxruntime-node is imported only when asked for. */
+function runtime(backend: Backend): Promise<Ort> {
+  let loading = runtimes.get(backend);
+  if (!loading) {
+    loading = backend === "node"
+      ? import("onnxruntime-node") as unknown as Promise<Ort>
+      : import("onnxruntime-web");
+    runtimes.set(backend, loading);
+  }
+  return loading;
+}
+
+/**
+ * Creates a session for an ONNX graph.
+ *
+ * @param bytes The serialized ModelProto.
+ * @param options Backend, threads and external data.
+ * @returns A session whose `run` takes and returns plain typed arrays.
+ * @throws Error from the runtime when the bytes are not a valid model (callers wrap it).
+ */
+export async function createSession(
+  bytes: Uint8Array,
+  options: SessionOptions = {},
+): Promise<ModelSession> {
+  const backend = options.backend ?? "web";
+  let ort: Ort;
+  try {
+    ort = await runtime(backend);
+  } catch (cause) {
+    runtimes.delete(backend);
+    throw new Error(
+      `onnxruntime-${backend} is not available in this runtime: ${(cause as Error).message}`,
+      { cause },
+    );
+  }
+  if (backend === "web") {
+    ort.env.wasm.numThreads = options.threads ?? 1;
+    ort.env.logLevel = "error";
+  }
+  const sessionOptions: Record<string, unknown> = {
+    graphOptimizationLevel: "all",
+    logSeverityLevel: 3,
+  };
+  if (options.externalData?.length) sessionOptions.externalData = options.externalData;
+  const session = await ort.InferenceSession.create(bytes, sessionOptions);
+  const describe = (names: readonly string[], meta: readonly unknown[] | undefined): ValueInfo[] =>
+    names.map((name, i) => {
+      const m = meta?.[i] as
+        | { type?: string; shape?: (number | string)[]; isTensor?: boolean }
+        | undefined;
+      return { name, type: m?.type ?? "unknown", shape: m?.shape ?? [] };
+    });
+  const inputs = describe(session.inputNames, session.inputMetadata);
+  const outputs = describe(session.outputNames, session.outputMetadata);
+  let queue: Promise<unknown> = Promise.resolve();
+
+  async function runNow(feeds: Record<string, TensorData>, outputNames?: readonly string[]) {
+    const tensors: Record<string, InstanceType<Ort["Tensor"]>> = {};
+    for (const [name, t] of Object.entries(feeds)) {
+      tensors[name] = new ort.Tensor(t.type, t.data as Float32Array, t.dims as number[]);
+    }
+    const results = outputNames
+      ? await session.run(tensors, outputNames as string[])
+      : await session.run(tensors);
+    const out: Record<string, TensorData> = {};
+    for (const [name, t] of Object.entries(results)) {
+      // onnxruntime-web hands out views it may reuse; copy before disposing.
+      const data = (t.data as Float32Array).slice();
+      out[name] = { type: t.type as TensorType, data, dims: [...t.dims] };
+      t.dispose();
+    }
+    for (const t of Object.values(tensors)) t.dispose();
+    return out;
+  }
+
+  return {
+    backend,
+    inputs,
+    outputs,
+    run(feeds, outputNames) {
+      const next = queue.then(() => runNow(feeds, outputNames));
+      queue = next.catch(() => undefined);
+      return next;
+    },
+    async release() {
+      await queue;
+      await session.release();
+    },
+  };
+}
