@@ -17,6 +17,7 @@ export async function writeOutput(
   result: Explanation | PredictResult,
 ): Promise<void> {
   const toTerminal = !args.out && Deno.stdout.isTerminal();
+  const level = args.words ? "word" as const : "token" as const;
   let bytes: Uint8Array;
   const encode = (s: string) => new TextEncoder().encode(s.endsWith("\n") ? s : s + "\n");
   if (args.format === "json") bytes = encode(JSON.stringify(result, null, 2));
@@ -26,14 +27,14 @@ export async function writeOutput(
     }
     bytes = encode(predictionTable(result));
   } else if (args.format === "text") {
-    bytes = encode(renderText(result, { color: toTerminal, words: args.words }));
-  } else if (args.format === "svg") bytes = encode(renderSvg(result, { words: args.words }));
+    bytes = encode(renderText(result, { color: toTerminal, level, topK: args.topK }));
+  } else if (args.format === "svg") bytes = encode(renderSvg(result, { level, topK: args.topK }));
   else if (args.format === "html") bytes = encode(renderHtml(result));
   else {
     if (toTerminal) {
       throw new TypeError("--format png writes binary data: give --out FILE or redirect stdout");
     }
-    bytes = await renderPng(result, { words: args.words });
+    bytes = await renderPng(result, { level, topK: args.topK });
   }
   if (args.out) await Deno.writeFile(args.out, bytes);
   else {

@@ -18,7 +18,13 @@ export * from "./src/errors.ts";
 export { loadModel, type LoadModelOptions, type Model, type ModelConfig } from "./src/model.ts";
 export { BUNDLED_MODELS, bundledModelBase, DEFAULT_MODEL } from "./src/bundled.ts";
 export { type Encoded, type SpecialIds, TextTokenizer } from "./src/tokenizer.ts";
-export { type Backend, createSession, type ModelSession, type TensorData } from "./src/session.ts";
+export {
+  type Backend,
+  createSession,
+  type ModelSession,
+  setOnnxWasmPaths,
+  type TensorData,
+} from "./src/session.ts";
 export { MAX_TEXT_CHARS, predict, type PredictOptions, type PredictResult } from "./src/predict.ts";
 export { explain, type ExplainOptions, OUTPUTS, type Progress } from "./src/explain.ts";
 export { getMethod, METHOD_IDS, METHODS } from "./src/methods/registry.ts";

@@ -52,6 +52,17 @@ export interface SessionOptions {
 type Ort = typeof import("onnxruntime-web");
 
 const runtimes = new Map<Backend, Promise<Ort>>();
+let wasmPaths: string | undefined;
+
+/**
+ * Tells onnxruntime-web where its `.wasm` and `.mjs` files are served from, for pages that bundle
+ * glassbox (Deno and Node find them in node_modules on their own).
+ *
+ * @param prefix A URL prefix ending in `/`, e.g. `/ort/`.
+ */
+export function setOnnxWasmPaths(prefix: string): void {
+  wasmPaths = prefix;
+}
 
 /** Loads the runtime module once; onnxruntime-node is imported only when asked for. */
 function runtime(backend: Backend): Promise<Ort> {
@@ -90,6 +101,7 @@ export async function createSession(
   }
   if (backend === "web") {
     ort.env.wasm.numThreads = options.threads ?? 1;
+    if (wasmPaths) ort.env.wasm.wasmPaths = wasmPaths;
     ort.env.logLevel = "error";
   }
   const sessionOptions: Record<string, unknown> = {

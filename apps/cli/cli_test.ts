@@ -1,0 +1,117 @@
+/**
+ * The `explain` command as a user runs it: a real process, its stdout, stderr and exit code.
+ */
+import assert from "node:assert/strict";
+import { checkSchema, type SchemaNode } from "../../packages/core/src/testing/schema_check.ts";
+
+const ROOT = new URL("../../", import.meta.url);
+const MAIN = new URL("main.ts", import.meta.url).pathname;
+const FIXTURE = new URL("testdata/models/distilbert-tiny-opset14/", ROOT).pathname;
+const schema: SchemaNode = JSON.parse(
+  await Deno.readTextFile(new URL("packages/core/explanation.schema.json", ROOT)),
+);
+
+async function explain(...args: string[]) {
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, ...args],
+    cwd: ROOT,
+    stdin: "null",
+  }).output();
+  return {
+    code,
+    stdout: new TextDecoder().decode(stdout),
+    stderr: new TextDecoder().decode(stderr),
+    bytes: stdout,
+  };
+}
+
+Deno.test("json output is a valid Explanation; text output without a terminal carries scores in plain text", async () => {
+  const json = await explain("--model", FIXTURE, "--format", "json", "What a wonderful day");
+  assert.equal(json.code, 0, json.stderr);
+  const e = JSON.parse(json.stdout);
+  assert.deepEqual(checkSchema(schema, e), []);
+  assert.equal(e.method.id, "occlusion");
+  const text = await explain("--model", FIXTURE, "What a wonderful day");
+  assert.equal(text.code, 0, text.stderr);
+  assert.ok(!text.stdout.includes("\x1b["), "no ANSI codes when stdout is not a terminal");
+  for (const [i, t] of e.tokens.entries()) {
+    if (!t.special) assert.ok(text.stdout.includes(`${t.text}(`), `token ${t.text} with its score`);
+    assert.ok(typeof e.scores[i] === "number");
+  }
+});
+
+Deno.test("png output is written to --out", async () => {
+  const out = await Deno.makeTempFile({ suffix: ".png" });
+  const r = await explain(
+    "--model",
+    FIXTURE,
+    "--format",
+    "png",
+    "--out",
+    out,
+    "我们 love 可解释性 🙂 models",
+  );
+  assert.equal(r.code, 0, r.stderr);
+  const png = await Deno.readFile(out);
+  assert.deepEqual([...png.subarray(0, 8)], [137, 80, 78, 71, 13, 10, 26, 10]);
+  await Deno.remove(out);
+});
+
+Deno.test("bad usage and bad input exit with 2 and one line on stderr", async () => {
+  const corrupt = await Deno.makeTempDir();
+  await Deno.mkdir(`${corrupt}/onnx`);
+  for (const f of ["config.json", "tokenizer.json"]) {
+    await Deno.copyFile(`${FIXTURE}${f}`, `${corrupt}/${f}`);
+  }
+  await Deno.writeTextFile(`${corrupt}/onnx/model.onnx`, "this is not a protobuf");
+  const noTokenizer = await Deno.makeTempDir();
+  await Deno.copyFile(`${FIXTURE}config.json`, `${noTokenizer}/config.json`);
+  const cases: [string[], RegExp][] = [
+    [
+      ["--model", FIXTURE, "   "],
+      /^explain: Text is empty: give at least one non-whitespace character$/,
+    ],
+    [
+      ["--model", FIXTURE, "word ".repeat(200)],
+      /^explain: Text is 202 tokens long, but model .* takes at most 128 tokens \(special tokens included\); shorten the text$/,
+    ],
+    [
+      ["--model", "no/such/dir", "hi"],
+      /^explain: Cannot load model file .*no\/such\/dir\/config.json: file not found$/,
+    ],
+    [
+      ["--model", corrupt, "hi"],
+      /^explain: Cannot load model file .*\/onnx\/model.onnx: onnxruntime cannot load it/,
+    ],
+    [
+      ["--model", noTokenizer, "hi"],
+      /^explain: Cannot load model file .*\/tokenizer.json: file not found$/,
+    ],
+    [
+      ["--model", FIXTURE, "--steps", "5", "hi"],
+      /^explain: Cannot run occlusion: unknown option "steps"; allowed options are window, replacement$/,
+    ],
+    [
+      ["--model", FIXTURE, "--method", "magic", "hi"],
+      /^explain: Unknown method "magic": known methods are .*occlusion/,
+    ],
+    [
+      ["--model", FIXTURE, "--window", "0", "hi"],
+      /^explain: Cannot run occlusion: "window" must be >= 1, current value is 0$/,
+    ],
+    [
+      ["--format", "gif", "hi"],
+      /^explain: --format must be one of text, json, svg, png, html, got "gif"$/,
+    ],
+    [[], /^explain: Give the text to explain/],
+  ];
+  for (const [args, pattern] of cases) {
+    const r = await explain(...args);
+    const lines = r.stderr.split("\n").filter((l) => l && !l.includes("Task"));
+    assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+    assert.equal(lines.length, 1, `one line for ${args.join(" ")}: ${r.stderr}`);
+    assert.match(lines[0], pattern);
+  }
+  await Deno.remove(corrupt, { recursive: true });
+  await Deno.remove(noTokenizer, { recursive: true });
+});
