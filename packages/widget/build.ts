@@ -1,0 +1,105 @@
+/**
+ * Builds the widget's two browser bundles with esbuild into `dist/`:
+ *
+ * - `glassbox-widget.js`: remote mode only, minified ESM, the file a site loads with one script tag;
+ * - `glassbox-widget-device.js`: the same element plus on-device mode (core + onnxruntime-web), with
+ *   onnxruntime's `ort-wasm-simd-threaded.{wasm,mjs}` copied beside it.
+ *
+ * esbuild knows nothing of Deno's workspace, so a small plugin resolves the `@glassbox/*` member
+ * imports to their files; npm packages resolve from the root `node_modules`.
+ *
+ * Run: `npx deno task build` in packages/widget (or `deno run -A packages/widget/build.ts`).
+ *
+ * @module
+ */
+import * as esbuild from "esbuild";
+
+const here = new URL("./", import.meta.url);
+const root = new URL("../../", here);
+/** Where the bundles go. */
+export const DIST: URL = new URL("dist/", here);
+/** The remote-mode bundle. */
+export const REMOTE_BUNDLE: URL = new URL("glassbox-widget.js", DIST);
+/** The on-device bundle. */
+export const DEVICE_BUNDLE: URL = new URL("glassbox-widget-device.js", DIST);
+
+const MEMBERS: Record<string, string> = {
+  "@glassbox/core": "packages/core/mod.ts",
+  "@glassbox/render/palette": "packages/render/palette.ts",
+};
+
+const members: esbuild.Plugin = {
+  name: "glassbox-members",
+  setup(build) {
+    build.onResolve({ filter: /^@glassbox\// }, (args) => {
+      const file = MEMBERS[args.path];
+      if (!file) return { errors: [{ text: `No workspace member maps ${args.path}` }] };
+      return { path: new URL(file, root).pathname };
+    });
+    // The device bundle runs in browsers only: use onnxruntime-web's wasm-only build (no WebGPU/JSEP).
+    build.onResolve({ filter: /^onnxruntime-web$/ }, () => ({
+      path: new URL("node_modules/onnxruntime-web/dist/ort.wasm.bundle.min.mjs", root).pathname,
+    }));
+  },
+};
+
+/** Sizes of what was built, in bytes. */
+export interface BuildResult {
+  remoteBytes: number;
+  deviceBytes: number;
+}
+
+/**
+ * Builds both bundles.
+ *
+ * @returns The sizes of the two bundles (minified, not compressed).
+ */
+export async function build(): Promise<BuildResult> {
+  await Deno.mkdir(DIST, { recursive: true });
+  const common: esbuild.BuildOptions = {
+    bundle: true,
+    minify: true,
+    format: "esm",
+    target: "es2022",
+    platform: "browser",
+    jsx: "automatic",
+    jsxImportSource: "preact",
+    legalComments: "none",
+    absWorkingDir: root.pathname,
+    plugins: [members],
+    logLevel: "warning",
+  };
+  try {
+    await esbuild.build({
+      ...common,
+      entryPoints: [new URL("widget.ts", here).pathname],
+      outfile: REMOTE_BUNDLE.pathname,
+    });
+    await esbuild.build({
+      ...common,
+      entryPoints: [new URL("widget_device.ts", here).pathname],
+      outfile: DEVICE_BUNDLE.pathname,
+      // Core reads local files only outside browsers; leave those imports unresolved.
+      external: ["node:*", "onnxruntime-node"],
+    });
+  } finally {
+    await esbuild.stop();
+  }
+  for (const file of ["ort-wasm-simd-threaded.wasm", "ort-wasm-simd-threaded.mjs"]) {
+    await Deno.copyFile(
+      new URL(`node_modules/onnxruntime-web/dist/${file}`, root),
+      new URL(file, DIST),
+    );
+  }
+  return {
+    remoteBytes: (await Deno.stat(REMOTE_BUNDLE)).size,
+    deviceBytes: (await Deno.stat(DEVICE_BUNDLE)).size,
+  };
+}
+
+if (import.meta.main) {
+  const { remoteBytes, deviceBytes } = await build();
+  console.log(
+    `built ${REMOTE_BUNDLE.pathname} (${remoteBytes} bytes), ${DEVICE_BUNDLE.pathname} (${deviceBytes} bytes)`,
+  );
+}
