@@ -37,14 +37,14 @@ export interface HtmlOptions {
 const CSS = `
 .gb{font-family:'DejaVu Sans',system-ui,sans-serif;color:#1a1a1a;background:#fff;max-width:60rem;margin:0;padding:1rem}
 .gb figcaption{margin-bottom:.75rem}
-.gb .gb-model{font-weight:bold;font-size:1.1rem}
+.gb .gb-model{font-weight:bold;font-size:1.1rem;margin:0}
 .gb .gb-meta{color:#4d4d4d;font-size:.9rem}
 .gb .gb-text{line-height:2.4;margin:.5rem 0 1rem}
 .gb .gb-t{position:relative;display:inline-block;padding:0 .3em;line-height:1.6;border-radius:3px;border:1px solid #b3b3b3;text-decoration-line:underline;text-decoration-thickness:2px;text-underline-offset:3px;white-space:pre}
 .gb .gb-pos{text-decoration-style:solid}
 .gb .gb-neg{text-decoration-style:dotted}
 .gb .gb-zero{text-decoration-line:none}
-.gb .gb-piece{margin-left:-.2em}
+.gb .gb-piece{margin-left:1px}
 .gb .gb-special{font-style:italic;border-style:dashed}
 .gb .gb-t:focus{outline:3px solid #1a1a1a;outline-offset:2px}
 .gb .gb-t:hover::after,.gb .gb-t:focus::after{content:attr(data-score);position:absolute;left:50%;top:-1.7em;transform:translateX(-50%);background:#1a1a1a;color:#fff;font-size:.8rem;line-height:1.4;padding:0 .35em;border-radius:3px;font-style:normal;z-index:1;pointer-events:none}
@@ -55,7 +55,7 @@ const CSS = `
 .gb table{border-collapse:collapse;font-size:.9rem;margin:.5rem 0}
 .gb caption{text-align:left;font-weight:bold;padding-bottom:.25rem}
 .gb th,.gb td{padding:.15rem .75rem .15rem 0;text-align:left}
-.gb td.gb-num{text-align:right;font-variant-numeric:tabular-nums}
+.gb .gb-num{text-align:right;font-variant-numeric:tabular-nums}
 .gb .gb-diag{font-size:.8rem;color:#4d4d4d}
 `.trim();
 
@@ -84,9 +84,12 @@ export function renderHtml(explanation: Explanation, options: HtmlOptions = {}):
   const e = explanation;
   const units = displayUnits(e, options.level ?? "token");
   const maxAbs = maxAbsScore(units.map((u) => u.score));
-  const target = escapeXml(e.target.label);
+  // A causal LM's labels are token strings: quoted, so "." and " the" read as tokens.
+  const quote = (label: string) =>
+    escapeXml(e.model.task === "text-generation" ? JSON.stringify(label) : label);
+  const target = quote(e.target.label);
   const contrast = e.contrast
-    ? ` rather than <strong>${escapeXml(e.contrast.label)}</strong> (p = ${
+    ? ` rather than <strong>${quote(e.contrast.label)}</strong> (p = ${
       fmtProb(e.contrast.probability)
     })`
     : "";
@@ -130,8 +133,10 @@ export function renderHtml(explanation: Explanation, options: HtmlOptions = {}):
   ].filter(Boolean).join(" · ");
   const notices = (d.notices ?? []).map((n) => `<p class="gb-diag">Notice: ${escapeXml(n)}</p>`)
     .join("");
+  // A whole document needs a top-level heading; a fragment must not impose one on its page.
+  const heading = options.fragment ? "div" : "h1";
   const figure = `<figure class="gb">
-<figcaption><div class="gb-model">${escapeXml(e.model.id)}</div>
+<figcaption><${heading} class="gb-model">${escapeXml(e.model.id)}</${heading}>
 <div class="gb-meta">method ${escapeXml(e.method.id)}, output ${escapeXml(e.method.output)}</div>
 <div>Why <strong>${target}</strong> (p = ${
     fmtProb(e.target.probability)
@@ -144,7 +149,7 @@ export function renderHtml(explanation: Explanation, options: HtmlOptions = {}):
 <p class="gb-text">${chips}</p>
 ${
     rows
-      ? `<table><caption>Top predictions</caption><thead><tr><th scope="col">label</th><th scope="col">probability</th><th scope="col">logit</th></tr></thead><tbody>${rows}</tbody></table>`
+      ? `<table><caption>Top predictions</caption><thead><tr><th scope="col">label</th><th scope="col" class="gb-num">probability</th><th scope="col" class="gb-num">logit</th></tr></thead><tbody>${rows}</tbody></table>`
       : ""
   }
 <p class="gb-diag">${diag}</p>${notices}
@@ -159,7 +164,9 @@ ${
 <style>${CSS}</style>
 </head>
 <body>
+<main>
 ${figure}
+</main>
 </body>
 </html>
 `;

@@ -109,6 +109,8 @@ export interface Layout {
   fontFamily: string;
   /** Family names by chain index, for spans drawn by a fallback font. */
   fallbackFamilies: string[];
+  /** Chain indices of the fonts the text uses (the primary font always): what resvg must load. */
+  fontsUsed: number[];
 }
 
 const PAD = 16;
@@ -231,9 +233,13 @@ function probability(p: number): string {
   return p >= 0.995 || p < 0.001 ? p.toPrecision(2) : p.toFixed(3);
 }
 
-/** A label as text, quoted when leading or trailing whitespace would otherwise be invisible. */
-function quoteLabel(label: string): string {
-  return /^\s|\s$/.test(label) || label === "" ? JSON.stringify(label) : label;
+/**
+ * A label as text: a causal LM's labels are token strings and are always quoted (so "." and " the"
+ * read as tokens); a classifier's are quoted only when whitespace would otherwise be invisible.
+ */
+function quoteLabel(label: string, task: Explanation["model"]["task"]): string {
+  const quote = task === "text-generation" || /^\s|\s$/.test(label) || label === "";
+  return quote ? JSON.stringify(label) : label;
 }
 
 /** The chip geometry for one run of units: flowed left to right, wrapped at `right`. */
@@ -377,9 +383,11 @@ function header(
     items.push(...ts.draw(left, y, ts.fit(method, 12, maxW), 12, { fill: MUTED }));
     y += 18;
   }
-  let target = `target: ${quoteLabel(e.target.label)} (p = ${probability(e.target.probability)})`;
+  let target = `target: ${quoteLabel(e.target.label, e.model.task)} (p = ${
+    probability(e.target.probability)
+  })`;
   if (e.contrast) {
-    target += `  vs contrast: ${quoteLabel(e.contrast.label)} (p = ${
+    target += `  vs contrast: ${quoteLabel(e.contrast.label, e.model.task)} (p = ${
       probability(e.contrast.probability)
     })`;
   }
@@ -403,7 +411,7 @@ function predictionBars(
   items.push(...ts.draw(left, y, "Top predictions", 13, { fill: INK, weight: "bold" }));
   y += 10;
   const labelOf = (p: typeof preds[number]) => {
-    const shown = quoteLabel(p.label);
+    const shown = quoteLabel(p.label, e.model.task);
     const role = p.id === e.target.id ? " (target)" : p.id === e.contrast?.id ? " (contrast)" : "";
     return shown + role;
   };
@@ -554,6 +562,12 @@ function finish(
   hidden: number,
 ): Layout {
   const fonts = ts.chain?.fonts ?? [];
+  const used = new Set([0]);
+  for (const item of items) {
+    if (item.kind === "text") {
+      for (const s of item.spans) used.add(s.font);
+    }
+  }
   return {
     width,
     height: Math.ceil(bottom + PAD),
@@ -562,6 +576,7 @@ function finish(
     hiddenUnits: hidden,
     fontFamily: ts.chain ? ts.chain.cssFamily : SANS,
     fallbackFamilies: fonts.map((f) => f.family),
+    fontsUsed: [...used].filter((i) => i >= 0).sort((a, b) => a - b),
   };
 }
 

@@ -10,8 +10,8 @@
 import { initWasm, Resvg } from "@resvg/resvg-wasm";
 import type { Explanation } from "../core/src/explanation.ts";
 import { registeredFontBytes, registeredFontChain, registerFonts } from "./fonts.ts";
-import type { RenderOptions } from "./layout.ts";
-import { renderSvg } from "./svg.ts";
+import { layoutExplanation, type RenderOptions } from "./layout.ts";
+import { describeExplanation, layoutToSvg } from "./svg.ts";
 
 /** What `initRenderer` needs: resvg's wasm and the fonts, Latin first, then CJK, then emoji. */
 export interface RendererAssets {
@@ -63,10 +63,13 @@ export interface PngOptions extends RenderOptions {
  *
  * @param svg An SVG document.
  * @param scale Pixel scale.
+ * @param fonts Indices of the registered fonts to hand to resvg (default: all). resvg parses every
+ *   font it is given on each call, so leaving out the CJK and emoji fonts when the text has no
+ *   such characters saves time.
  * @returns PNG bytes.
  * @throws {Error} When `initRenderer` has not finished.
  */
-export function svgToPng(svg: string, scale = 1): Uint8Array {
+export function svgToPng(svg: string, scale = 1, fonts?: readonly number[]): Uint8Array {
   if (!wasmReady || !registeredFontChain()) {
     throw new Error("Cannot render PNG: call and await initRenderer() first");
   }
@@ -76,7 +79,9 @@ export function svgToPng(svg: string, scale = 1): Uint8Array {
   const chain = registeredFontChain()!;
   const resvg = new Resvg(svg, {
     font: {
-      fontBuffers: registeredFontBytes(),
+      fontBuffers: fonts
+        ? registeredFontBytes().filter((_, i) => fonts.includes(i))
+        : registeredFontBytes(),
       defaultFontFamily: chain.fonts[0].family,
       sansSerifFamily: chain.fonts[0].family,
     },
@@ -113,7 +118,22 @@ export async function renderPng(
   explanation: Explanation,
   options: PngOptions = {},
 ): Promise<Uint8Array> {
-  if (!wasmReady || !registeredFontChain()) await initRenderer();
-  else await wasmReady;
-  return svgToPng(renderSvg(explanation, options), options.scale ?? 1);
+  if (!wasmReady || !registeredFontChain()) {
+    try {
+      await initRenderer();
+    } catch (error) {
+      throw new Error(
+        "Cannot render PNG: the renderer is not initialized and the default Deno/Node loader failed; " +
+          `call initRenderer({ wasm, fonts }) first (${(error as Error).message})`,
+      );
+    }
+  } else {
+    await wasmReady;
+  }
+  const layout = layoutExplanation(explanation, options);
+  return svgToPng(
+    layoutToSvg(layout, describeExplanation(explanation)),
+    options.scale ?? 1,
+    layout.fontsUsed,
+  );
 }

@@ -87,7 +87,8 @@ export function layoutToSvg(layout: Layout, title: string): string {
   return parts.join("\n");
 }
 
-function describe(e: Explanation): string {
+/** The SVG `<title>` of an explanation picture. */
+export function describeExplanation(e: Explanation): string {
   return `${e.method.id} attributions of ${e.model.id} for target "${e.target.label}"`;
 }
 
@@ -110,7 +111,7 @@ function describe(e: Explanation): string {
  * ```
  */
 export function renderSvg(explanation: Explanation, options: RenderOptions = {}): string {
-  return layoutToSvg(layoutExplanation(explanation, options), describe(explanation));
+  return layoutToSvg(layoutExplanation(explanation, options), describeExplanation(explanation));
 }
 
 /**
