@@ -1,0 +1,53 @@
+/**
+ * Local mode: try the bot's answers without Discord. Runs a command through the same
+ * {@link Responder} the bot uses, prints the message as Discord would show it, and writes the
+ * attached picture to a file.
+ *
+ * Usage: `deno task bot:local [--command explain|predict|methods] [--method ID] [--target T]
+ * [--model ID] [--out reply.png] "TEXT"`. Exit 0 on success, 2 when the bot would refuse the
+ * command, 1 on an internal failure.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { renderPng } from "@glassbox/render";
+import { Responder } from "./answer.ts";
+import { cachedModelLoader, parseModels } from "./config.ts";
+
+const { values, positionals } = parseArgs({
+  args: Deno.args,
+  allowPositionals: true,
+  options: {
+    command: { type: "string", default: "explain" },
+    method: { type: "string" },
+    target: { type: "string" },
+    model: { type: "string" },
+    out: { type: "string", default: "reply.png" },
+  },
+});
+
+const models = parseModels(Deno.env.get("GLASSBOX_BOT_MODELS"));
+const responder = new Responder({
+  models: Object.keys(models),
+  loadModel: cachedModelLoader(models),
+  renderPng: (explanation) => renderPng(explanation),
+  cooldownSeconds: 0,
+});
+const options = Object.fromEntries(
+  Object.entries({
+    text: values.command === "methods" ? undefined : positionals.join(" "),
+    method: values.method,
+    target: values.target,
+    model: values.model,
+  }).filter(([, value]) => value !== undefined),
+);
+const plan = responder.plan({ name: values.command, options, userId: "local" });
+const reply = "reply" in plan ? plan.reply : await plan.run();
+console.log(reply.ephemeral ? `(only you can see this)\n${reply.content}` : reply.content);
+if (reply.image) {
+  await Deno.writeFile(values.out, reply.image.data);
+  console.log(`[attachment ${values.out}, ${reply.image.data.length} bytes]`);
+  console.log(`[alt text] ${reply.image.description}`);
+}
+const failed = reply.ephemeral && values.command !== "methods";
+Deno.exit(failed ? (reply.content.includes("internal error") ? 1 : 2) : 0);
