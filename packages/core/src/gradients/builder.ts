@@ -109,17 +109,19 @@ const RULES = new Set([
   "LayerNormalization",
 ]);
 
-/** Appends the gradient graph; each rule is a method taking the node and its outputs' gradients. */
-class Differentiator {
+/**
+ * Emits standard ops into a graph in the form its opset wants (axes as attributes or inputs), with
+ * shared scalar and vector constants. The gradient rules and the objective head both use it.
+ */
+export class Emitter {
   readonly opset: number;
   #constants = new Map<string, string>();
 
-  constructor(readonly g: OnnxGraph, readonly info: ReadonlyMap<string, TensorInfo>) {
+  constructor(readonly g: OnnxGraph) {
     this.opset = g.opset("");
   }
 
-  // ---- small emitters -------------------------------------------------------------------------
-
+  /** Appends one single-output node and returns its output. */
   op(
     type: string,
     inputs: readonly string[],
@@ -128,42 +130,37 @@ class Differentiator {
     return this.g.addNode(type, inputs, 1, attributes, { name: `grad_${type}` })[0];
   }
 
-  rank(name: string): number {
-    const i = this.info.get(name);
-    if (!i) throw new Error(`gradient builder: no probe information for tensor "${name}"`);
-    return i.dims.length;
-  }
-
-  dims(name: string): number[] {
-    return this.info.get(name)!.dims;
-  }
-
-  elemType(name: string): number {
-    return this.info.get(name)?.elemType ?? DataType.FLOAT;
-  }
-
   /** A scalar constant of the given float type (shared between uses). */
   scalar(value: number, elemType: number = DataType.FLOAT): string {
-    const key = `s:${elemType}:${value}`;
-    let name = this.#constants.get(key);
-    if (!name) {
-      const data = elemType === DataType.DOUBLE
-        ? new Float64Array([value])
-        : new Float32Array([value]);
-      name = this.g.addInitializer("grad_const", data, []);
-      this.#constants.set(key, name);
-    }
-    return name;
+    return this.#constant(`s:${elemType}:${value}`, () =>
+      this.g.addInitializer(
+        "grad_const",
+        elemType === DataType.DOUBLE ? new Float64Array([value]) : new Float32Array([value]),
+        [],
+      ));
   }
 
   /** A 1-D int64 constant. */
   ints(values: readonly number[]): string {
-    const key = `i:${values.join(",")}`;
+    return this.#constant(
+      `i:${values.join(",")}`,
+      () =>
+        this.g.addInitializer("grad_ints", BigInt64Array.from(values.map(BigInt)), [values.length]),
+    );
+  }
+
+  /** A scalar int64 constant. */
+  scalarInt(value: number): string {
+    return this.#constant(
+      `si:${value}`,
+      () => this.g.addInitializer("grad_int", new BigInt64Array([BigInt(value)]), []),
+    );
+  }
+
+  #constant(key: string, make: () => string): string {
     let name = this.#constants.get(key);
     if (!name) {
-      name = this.g.addInitializer("grad_ints", BigInt64Array.from(values.map(BigInt)), [
-        values.length,
-      ]);
+      name = make();
       this.#constants.set(key, name);
     }
     return name;
@@ -186,6 +183,27 @@ class Differentiator {
     return this.opset >= 13
       ? this.op("Unsqueeze", [x, this.ints(axes)])
       : this.op("Unsqueeze", [x], { axes: attr.ints(axes) });
+  }
+}
+
+/** Appends the gradient graph; each rule is a method taking the node and its outputs' gradients. */
+class Differentiator extends Emitter {
+  constructor(g: OnnxGraph, readonly info: ReadonlyMap<string, TensorInfo>) {
+    super(g);
+  }
+
+  rank(name: string): number {
+    const i = this.info.get(name);
+    if (!i) throw new Error(`gradient builder: no probe information for tensor "${name}"`);
+    return i.dims.length;
+  }
+
+  dims(name: string): number[] {
+    return this.info.get(name)!.dims;
+  }
+
+  elemType(name: string): number {
+    return this.info.get(name)?.elemType ?? DataType.FLOAT;
   }
 
   reshapeLike(g: string, like: string): string {
@@ -549,16 +567,6 @@ class Differentiator {
       this.op("Reshape", [g, flat]),
     ], { axis: attr.int(0) });
     return this.reshapeLike(scattered, x);
-  }
-
-  scalarInt(value: number): string {
-    const key = `si:${value}`;
-    let name = this.#constants.get(key);
-    if (!name) {
-      name = this.g.addInitializer("grad_int", new BigInt64Array([BigInt(value)]), []);
-      this.#constants.set(key, name);
-    }
-    return name;
   }
 
   /**

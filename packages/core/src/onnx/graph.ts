@@ -244,6 +244,8 @@ export class OnnxGraph {
     g.input ??= [];
     g.output ??= [];
     for (const n of g.node) {
+      n.input ??= [];
+      n.output ??= [];
       for (const name of [...(n.input ?? []), ...(n.output ?? [])]) this.#names.add(name);
       if (n.name) this.#names.add(n.name);
     }
@@ -448,8 +450,48 @@ export class OnnxGraph {
     return { data: readTensor(t, external) as Float32Array, dims: (t.dims ?? []).map(Number) };
   }
 
+  /**
+   * Puts the nodes back in topological order (ONNX requires it) after nodes were appended that
+   * earlier nodes now read. Stable: nodes already in order keep it.
+   */
+  sort(): void {
+    const g = this.model.graph!;
+    const available = new Set<string>([
+      ...g.input!.map((v) => v.name!),
+      ...g.initializer!.map((t) => t.name!),
+      "",
+    ]);
+    const pending = [...g.node!];
+    const sorted: NodeProto[] = [];
+    const ready = (n: NodeProto) =>
+      (n.input ?? []).every((i) => available.has(i)) &&
+      (n.attribute ?? []).every((a) =>
+        subgraphInputs(a).every((i) => available.has(i) || !this.producer(i))
+      );
+    while (pending.length) {
+      const before = pending.length;
+      for (let i = 0; i < pending.length;) {
+        const n = pending[i];
+        if (ready(n)) {
+          sorted.push(n);
+          for (const o of n.output ?? []) available.add(o);
+          pending.splice(i, 1);
+        } else i++;
+      }
+      if (pending.length === before) {
+        const n = pending[0];
+        throw new Error(
+          `Cannot sort the graph: node "${n.name}" (${n.op_type}) reads a tensor nothing produces`,
+        );
+      }
+    }
+    g.node = sorted;
+    this.invalidate();
+  }
+
   /** Removes nodes that no graph output depends on, and initializers and inputs nothing reads. */
   prune(): void {
+    this.sort();
     const g = this.model.graph!;
     const needed = new Set(g.output!.map((o) => o.name!));
     const keep: NodeProto[] = [];

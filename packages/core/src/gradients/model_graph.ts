@@ -1,0 +1,336 @@
+/**
+ * Turns a model's forward graph into its gradient graph: the graph is cut at the word-embedding
+ * Gather so that it takes `inputs_embeds` [batch, seq, hidden]; a causal LM's hidden states are
+ * gathered at the explained position before the LM head (the backward pass then never materialises
+ * full-vocabulary logits for every position); an objective head computes, per row b,
+ * J_b = f_b(target) - f_b(contrast) with f the logit, softmax probability or log-softmax; and the
+ * reverse pass of {@link differentiate} appends dJ/d(inputs_embeds).
+ *
+ * Inputs of the built graph: `inputs_embeds`, the model's own inputs other than the ids it no longer
+ * needs (attention_mask, token_type_ids, position_ids, empty past_key_values.*; `input_ids` only when
+ * something besides the embedding still reads it), `glassbox_target` and `glassbox_contrast` (int64
+ * [batch]), `glassbox_contrast_weight` (float [batch]: 1 with a contrast, 0 without) and, for causal
+ * LMs, `glassbox_position` (int64 scalar). Outputs: `glassbox_objective` [batch] and
+ * `glassbox_gradient` [batch, seq, hidden].
+ *
+ * @module
+ */
+import type { OutputKind } from "../explanation.ts";
+import { UnsupportedOpError } from "../errors.ts";
+import { attr, OnnxGraph, valueInfo } from "../onnx/graph.ts";
+import { DataType, type NodeProto, type ValueInfo } from "../onnx/proto.ts";
+import type { ModelSession, TensorData, TensorType } from "../session.ts";
+import { differentiate, Emitter } from "./builder.ts";
+import { probe } from "./probe.ts";
+
+/** Names of the tensors the gradient graph adds. */
+export const GRADIENT_IO = {
+  embeds: "inputs_embeds",
+  target: "glassbox_target",
+  contrast: "glassbox_contrast",
+  contrastWeight: "glassbox_contrast_weight",
+  position: "glassbox_position",
+  objective: "glassbox_objective",
+  gradient: "glassbox_gradient",
+} as const;
+
+/** A built gradient graph and what its runner needs to know. */
+export interface GradientGraph {
+  /** The serialized graph. */
+  bytes: Uint8Array;
+  /** Inputs of the graph, with element types and declared shapes (symbolic dims as strings). */
+  inputs: { name: string; type: TensorType; shape: (number | string)[] }[];
+  /** Name of the word-embedding matrix [vocab, hidden] in the original graph. */
+  embeddingName: string;
+  vocabSize: number;
+  hidden: number;
+  /** True for models whose logits have a sequence axis (causal LMs). */
+  positional: boolean;
+}
+
+const tensorTypes: Record<number, TensorType> = {
+  [DataType.FLOAT]: "float32",
+  [DataType.FLOAT16]: "float16",
+  [DataType.INT64]: "int64",
+  [DataType.INT32]: "int32",
+  [DataType.BOOL]: "bool",
+};
+
+/** Does `name` derive from the graph input `input_ids` (through index arithmetic, casts, reshapes)? */
+function derivesFromIds(g: OnnxGraph, name: string, depth = 0): boolean {
+  if (name === "input_ids") return true;
+  const node = g.producer(name);
+  if (!node || depth > 8) return false;
+  return (node.input ?? []).some((i) => i && derivesFromIds(g, i, depth + 1));
+}
+
+/** Finds the Gather that looks token ids up in a [vocab, hidden] float matrix. */
+function findEmbedding(g: OnnxGraph): NodeProto {
+  const candidates = g.findNodes((n) => {
+    if (n.op_type !== "Gather" || n.domain) return false;
+    const table = g.initializer(n.input![0]);
+    return table?.dims?.length === 2 && derivesFromIds(g, n.input![1]);
+  });
+  if (candidates.length === 0) {
+    throw new UnsupportedOpError(
+      "Gather",
+      "",
+      "the graph has no word-embedding Gather (a [vocab, hidden] initializer indexed by input_ids) to cut at",
+    );
+  }
+  const size = (n: NodeProto) => Number(g.initializer(n.input![0])!.dims![0]);
+  const gather = candidates.reduce((a, b) => (size(b) > size(a) ? b : a));
+  const table = g.initializer(gather.input![0])!;
+  if (table.data_type === DataType.FLOAT16) {
+    throw new UnsupportedOpError(
+      "Gather",
+      gather.name ?? "",
+      "the model stores float16 weights; gradient methods need a float32 export",
+    );
+  }
+  if (table.data_type !== DataType.FLOAT) {
+    throw new UnsupportedOpError(
+      "Gather",
+      gather.name ?? "",
+      "the word embeddings are not float32 (a quantized model?)",
+    );
+  }
+  return gather;
+}
+
+/** True when the tensor is computed from initializers and constants only. */
+function isConstant(g: OnnxGraph, name: string, depth = 0): boolean {
+  if (g.initializer(name)) return true;
+  const node = g.producer(name);
+  if (!node || depth > 4) return false;
+  return (node.input ?? []).every((i) => !i || isConstant(g, i, depth + 1));
+}
+
+function declaredShape(v: ValueInfo): (number | string)[] {
+  return (v.type?.tensor_type?.shape?.dim ?? []).map((d) =>
+    d.dim_value !== undefined ? Number(d.dim_value) : d.dim_param ?? "?"
+  );
+}
+
+/**
+ * Feeds for the gradient graph's model inputs: ids, mask, token types, positions and empty past
+ * key/values, by the names Hugging Face exports use.
+ *
+ * @throws TypeError naming an input it does not know how to fill.
+ */
+export function modelFeeds(
+  inputs: GradientGraph["inputs"],
+  batch: number,
+  seq: number,
+  ids: readonly number[],
+  mask?: readonly number[],
+): Record<string, TensorData> {
+  const feeds: Record<string, TensorData> = {};
+  const integer = (
+    type: TensorType,
+    values: (i: number, j: number) => number,
+    dims: number[],
+  ): TensorData => {
+    const n = dims.reduce((a, b) => a * b, 1);
+    const inner = dims[dims.length - 1] || 1;
+    if (type === "int64") {
+      return {
+        type,
+        dims,
+        data: BigInt64Array.from(
+          { length: n },
+          (_, k) => BigInt(values(Math.floor(k / inner), k % inner)),
+        ),
+      };
+    }
+    if (type === "float32") {
+      return {
+        type,
+        dims,
+        data: Float32Array.from({ length: n }, (_, k) => values(Math.floor(k / inner), k % inner)),
+      };
+    }
+    if (type === "bool") {
+      return {
+        type,
+        dims,
+        data: Uint8Array.from({ length: n }, (_, k) => values(Math.floor(k / inner), k % inner)),
+      };
+    }
+    return {
+      type: "int32",
+      dims,
+      data: Int32Array.from({ length: n }, (_, k) => values(Math.floor(k / inner), k % inner)),
+    };
+  };
+  for (const input of inputs) {
+    const { name, type } = input;
+    if (Object.values(GRADIENT_IO).includes(name as never)) continue;
+    if (name === "input_ids") feeds[name] = integer(type, (_, j) => ids[j], [batch, seq]);
+    else if (name === "attention_mask") {
+      feeds[name] = integer(type, (_, j) => mask?.[j] ?? 1, [batch, seq]);
+    } else if (name === "token_type_ids") feeds[name] = integer(type, () => 0, [batch, seq]);
+    else if (name === "position_ids") feeds[name] = integer(type, (_, j) => j, [batch, seq]);
+    else if (name === "use_cache_branch") {
+      feeds[name] = { type: "bool", dims: [1], data: new Uint8Array([0]) };
+    } else if (/^past|past_key_values/.test(name)) {
+      const dims = input.shape.map((d) => {
+        if (typeof d === "number") return d;
+        if (/batch/.test(d)) return batch;
+        if (/past|sequence|seq/.test(d)) return 0;
+        throw new TypeError(
+          `Cannot feed gradient graph input "${name}": its dimension "${d}" is unknown`,
+        );
+      });
+      feeds[name] = type === "float32"
+        ? { type, dims, data: new Float32Array(0) }
+        : { type: "float16", dims, data: new Uint16Array(0) };
+    } else {
+      throw new TypeError(
+        `Cannot feed gradient graph input "${name}": glassbox fills input_ids, attention_mask, token_type_ids, position_ids and past_key_values.*`,
+      );
+    }
+  }
+  return feeds;
+}
+
+/**
+ * Builds the gradient graph of a model.
+ *
+ * @param onnx The model's graph bytes.
+ * @param output The objective kind, fixed in the graph.
+ * @param open Creates a session on the model's backend (used for the probe run).
+ * @returns The serialized gradient graph and its interface.
+ * @throws UnsupportedOpError when the graph has no embedding Gather to cut at or an op on the path
+ *   cannot be differentiated.
+ */
+export async function buildGradientGraph(
+  onnx: Uint8Array,
+  output: OutputKind,
+  open: (bytes: Uint8Array) => Promise<ModelSession>,
+): Promise<GradientGraph> {
+  const g = OnnxGraph.parse(onnx);
+  const e = new Emitter(g);
+  const io = GRADIENT_IO;
+  const graph = g.model.graph!;
+
+  // 1. Cut at the word-embedding Gather.
+  const gather = findEmbedding(g);
+  const table = g.initializer(gather.input![0])!;
+  const [vocabSize, hidden] = table.dims!.map(Number);
+  const cut = gather.output![0];
+  graph.node = graph.node!.filter((n) => n !== gather);
+  for (const n of graph.node) n.input = n.input!.map((i) => (i === cut ? io.embeds : i));
+  // Shapes of the ids are the first two dims of the embeddings: then input_ids often drops out.
+  for (const n of graph.node) {
+    if (n.op_type === "Shape" && n.input![0] === "input_ids" && !n.attribute?.length) {
+      n.input = [e.op("Shape", [io.embeds])];
+      n.op_type = "Slice";
+      n.input.push(e.ints([0]), e.ints([2]), e.ints([0]));
+    }
+  }
+  g.invalidate();
+  g.addInput(io.embeds, DataType.FLOAT, ["batch_size", "sequence_length", hidden]);
+
+  // 2. The explained logits z [batch, classes | vocab].
+  const logitsInfo = graph.output!.find((o) => o.name === "logits") ?? graph.output![0];
+  const logits = logitsInfo.name!;
+  const positional = declaredShape(logitsInfo).length === 3;
+  let z = logits;
+  if (positional) {
+    g.addInput(io.position, DataType.INT64, []);
+    const head = g.producer(logits);
+    if (head?.op_type === "MatMul" && isConstant(g, head.input![1])) {
+      const picked = e.op("Gather", [head.input![0], io.position], { axis: attr.int(1) });
+      z = e.op("MatMul", [picked, head.input![1]]);
+    } else {
+      z = e.op("Gather", [logits, io.position], { axis: attr.int(1) });
+    }
+  }
+
+  // 3. The objective head: w = onehot(target) - weight * onehot(contrast); J_b = sum_v w f(z).
+  g.addInput(io.target, DataType.INT64, ["batch_size"]);
+  g.addInput(io.contrast, DataType.INT64, ["batch_size"]);
+  g.addInput(io.contrastWeight, DataType.FLOAT, ["batch_size"]);
+  const depth = e.op("Slice", [e.op("Shape", [z]), e.ints([-1]), e.ints([2 ** 31]), e.ints([0])]);
+  const onOff = g.addInitializer("glassbox_onehot_values", new Float32Array([0, 1]), [2]);
+  const oneHot = (ids: string) => e.op("OneHot", [ids, depth, onOff], { axis: attr.int(-1) });
+  const w = e.op("Sub", [
+    oneHot(io.target),
+    e.op("Mul", [oneHot(io.contrast), e.unsqueeze(io.contrastWeight, [1])]),
+  ]);
+  let f = z, seed = w;
+  if (output === "log-probability") {
+    f = e.op("LogSoftmax", [z], { axis: attr.int(1) });
+    seed = e.op("Sub", [w, e.op("Mul", [e.op("Exp", [f]), e.reduce("ReduceSum", w, [1], true)])]);
+  } else if (output === "probability") {
+    f = e.op("Softmax", [z], { axis: attr.int(1) });
+    seed = e.op("Mul", [
+      f,
+      e.op("Sub", [w, e.reduce("ReduceSum", e.op("Mul", [w, f]), [1], true)]),
+    ]);
+  }
+  const objective = e.reduce("ReduceSum", e.op("Mul", [w, f]), [1], false);
+  graph.node!.push({
+    op_type: "Identity",
+    input: [objective],
+    output: [io.objective],
+    name: g.uniqueName("glassbox_objective"),
+  });
+  graph.output = [{ name: io.objective }, { name: seed }];
+  g.invalidate();
+  g.prune();
+
+  // 4. Probe shapes and types, then differentiate.
+  const inputs = g.inputs.map((v) => ({
+    name: v.name!,
+    type: tensorTypes[v.type?.tensor_type?.elem_type ?? 0] ?? "float32",
+    shape: declaredShape(v),
+  }));
+  const batch = 2, seq = 3;
+  const probeFeeds = modelFeeds(inputs, batch, seq, [1, 2, 3]);
+  probeFeeds[io.embeds] = {
+    type: "float32",
+    dims: [batch, seq, hidden],
+    data: Float32Array.from({ length: batch * seq * hidden }, (_, i) => Math.sin(i * 0.37)),
+  };
+  probeFeeds[io.target] = { type: "int64", dims: [batch], data: new BigInt64Array([0n, 1n]) };
+  probeFeeds[io.contrast] = { type: "int64", dims: [batch], data: new BigInt64Array([1n, 0n]) };
+  probeFeeds[io.contrastWeight] = {
+    type: "float32",
+    dims: [batch],
+    data: new Float32Array([1, 0]),
+  };
+  if (positional) {
+    probeFeeds[io.position] = {
+      type: "int64",
+      dims: [],
+      data: new BigInt64Array([BigInt(seq - 1)]),
+    };
+  }
+  for (const name of Object.keys(probeFeeds)) {
+    if (!inputs.some((i) => i.name === name)) delete probeFeeds[name];
+  }
+  const bytes = g.serialize();
+  const info = await probe(OnnxGraph.parse(bytes), probeFeeds, (b) => open(b));
+  const gradient = differentiate(g, { seeds: [{ tensor: z, grad: seed }], wrt: io.embeds, info });
+  graph.node!.push({
+    op_type: "Identity",
+    input: [gradient],
+    output: [io.gradient],
+    name: g.uniqueName("glassbox_gradient"),
+  });
+  graph.output = [
+    valueInfo(io.objective, DataType.FLOAT, ["batch_size"]),
+    valueInfo(io.gradient, DataType.FLOAT, ["batch_size", "sequence_length", hidden]),
+  ];
+  g.prune();
+  return {
+    bytes: g.serialize(),
+    inputs,
+    embeddingName: table.name!,
+    vocabSize,
+    hidden,
+    positional,
+  };
+}

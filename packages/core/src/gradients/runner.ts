@@ -1,0 +1,194 @@
+/**
+ * Runs a model's gradient graph: builds it once per model and objective kind (cached in
+ * `model.derived`, and on disk under `model.cacheDir` when one is given), keeps its session, and
+ * splits large requests into batches. Methods see plain Float32Arrays: embeddings in, gradients out.
+ *
+ * @module
+ */
+import type { OutputKind } from "../explanation.ts";
+import { AbortError } from "../errors.ts";
+import type { Model } from "../model.ts";
+import { OnnxGraph } from "../onnx/graph.ts";
+import { createSession, type TensorData } from "../session.ts";
+import { buildGradientGraph, GRADIENT_IO, type GradientGraph, modelFeeds } from "./model_graph.ts";
+
+/** What the runner needs from a {@link Model}. */
+export type GradientModel = Pick<
+  Model,
+  "onnx" | "externalData" | "hash" | "backend" | "createSession" | "derived" | "cacheDir"
+>;
+
+/** One gradient request: `rows` embedding sequences of the same token ids. */
+export interface GradientRequest {
+  /** [rows, seq, hidden] embeddings, row-major. */
+  embeds: Float32Array;
+  rows: number;
+  /** The token ids (the graph may read them for shapes or masks; embeddings decide the values). */
+  ids: readonly number[];
+  targetId: number;
+  contrastId?: number;
+  /** Explained position (causal LMs); ignored by classifiers. */
+  position: number;
+  /** 1 for real tokens, 0 for padding; all ones by default. */
+  attentionMask?: readonly number[];
+  /** Rows per backward run; by default about 2048 tokens per run. */
+  batchSize?: number;
+  /** Called after every batch with rows done and total; may throw to stop (abort). */
+  onBatch?(done: number, total: number): void;
+}
+
+/** Gradients and objective values, per row. */
+export interface GradientResult {
+  /** dJ/d(inputs_embeds), [rows, seq, hidden]. */
+  grads: Float32Array;
+  /** J per row: f(target) - f(contrast) in the chosen output. */
+  objective: Float64Array;
+  /** Backward runs made. */
+  runs: number;
+}
+
+/** A model's gradient graph, ready to run. */
+export interface GradientRunner {
+  readonly output: OutputKind;
+  readonly hidden: number;
+  readonly vocabSize: number;
+  /** Word embeddings of the ids, [ids.length, hidden]. */
+  embed(ids: readonly number[]): Float32Array;
+  run(request: GradientRequest, signal?: AbortSignal): Promise<GradientResult>;
+}
+
+/** Tokens per backward run when the caller does not choose a batch size. */
+const TOKENS_PER_RUN = 2048;
+
+async function cachedGraph(model: GradientModel, output: OutputKind): Promise<GradientGraph> {
+  const deno = (globalThis as { Deno?: typeof Deno }).Deno;
+  const file = model.cacheDir && deno
+    ? `${model.cacheDir}/${model.hash}-gradient-${output}`
+    : undefined;
+  if (file) {
+    try {
+      const meta = JSON.parse(await deno!.readTextFile(`${file}.json`)) as Omit<
+        GradientGraph,
+        "bytes"
+      >;
+      return { ...meta, bytes: await deno!.readFile(`${file}.onnx`) };
+    } catch {
+      // Not cached yet (or unreadable): build it.
+    }
+  }
+  // The probe session is released right away, so it is not one of the model's own sessions.
+  const probeSession = (bytes: Uint8Array) =>
+    createSession(bytes, { backend: model.backend, externalData: model.externalData });
+  const built = await buildGradientGraph(model.onnx, output, probeSession);
+  if (file) {
+    const { bytes, ...meta } = built;
+    await deno!.mkdir(model.cacheDir!, { recursive: true });
+    await deno!.writeFile(`${file}.onnx`, bytes);
+    await deno!.writeTextFile(`${file}.json`, JSON.stringify(meta));
+  }
+  return built;
+}
+
+/**
+ * The gradient runner of a model for one objective kind, built on first use and cached per model.
+ *
+ * @param model A loaded model.
+ * @param output logit, probability or log-probability.
+ * @returns The runner (shared by every later call with the same model and output).
+ * @throws UnsupportedOpError when the model cannot be differentiated.
+ */
+export function gradientRunner(model: GradientModel, output: OutputKind): Promise<GradientRunner> {
+  const key = `gradient:${output}`;
+  let runner = model.derived.get(key) as Promise<GradientRunner> | undefined;
+  if (!runner) {
+    runner = createRunner(model, output);
+    model.derived.set(key, runner);
+    runner.catch(() => model.derived.delete(key));
+  }
+  return runner;
+}
+
+async function createRunner(model: GradientModel, output: OutputKind): Promise<GradientRunner> {
+  const built = await cachedGraph(model, output);
+  const session = await model.createSession(built.bytes, model.externalData);
+  const { hidden, vocabSize } = built;
+  const table =
+    OnnxGraph.parse(model.onnx).readFloat32(built.embeddingName, model.externalData).data;
+  const names = new Set(built.inputs.map((i) => i.name));
+  const io = GRADIENT_IO;
+
+  return {
+    output,
+    hidden,
+    vocabSize,
+    embed(ids) {
+      const out = new Float32Array(ids.length * hidden);
+      ids.forEach((id, i) => {
+        if (!Number.isInteger(id) || id < 0 || id >= vocabSize) {
+          throw new RangeError(
+            `Cannot embed token id ${id}: the vocabulary has ids 0..${vocabSize - 1}`,
+          );
+        }
+        out.set(table.subarray(id * hidden, (id + 1) * hidden), i * hidden);
+      });
+      return out;
+    },
+    async run(request, signal) {
+      const { rows, ids, embeds } = request;
+      const seq = ids.length;
+      if (embeds.length !== rows * seq * hidden) {
+        throw new RangeError(
+          `Cannot run gradients: embeds hold ${embeds.length} values, expected ${rows} x ${seq} x ${hidden}`,
+        );
+      }
+      const batch = Math.max(1, request.batchSize ?? Math.floor(TOKENS_PER_RUN / seq));
+      const grads = new Float32Array(embeds.length);
+      const objective = new Float64Array(rows);
+      let runs = 0;
+      for (let start = 0; start < rows; start += batch) {
+        if (signal?.aborted) throw new AbortError();
+        const n = Math.min(batch, rows - start);
+        const feeds: Record<string, TensorData> = modelFeeds(
+          built.inputs,
+          n,
+          seq,
+          ids,
+          request.attentionMask,
+        );
+        feeds[io.embeds] = {
+          type: "float32",
+          dims: [n, seq, hidden],
+          data: embeds.subarray(start * seq * hidden, (start + n) * seq * hidden),
+        };
+        feeds[io.target] = {
+          type: "int64",
+          dims: [n],
+          data: new BigInt64Array(n).fill(BigInt(request.targetId)),
+        };
+        feeds[io.contrast] = {
+          type: "int64",
+          dims: [n],
+          data: new BigInt64Array(n).fill(BigInt(request.contrastId ?? request.targetId)),
+        };
+        feeds[io.contrastWeight] = {
+          type: "float32",
+          dims: [n],
+          data: new Float32Array(n).fill(request.contrastId === undefined ? 0 : 1),
+        };
+        if (names.has(io.position)) {
+          feeds[io.position] = {
+            type: "int64",
+            dims: [],
+            data: new BigInt64Array([BigInt(request.position)]),
+          };
+        }
+        const out = await session.run(feeds, [io.objective, io.gradient]);
+        grads.set(out[io.gradient].data as Float32Array, start * seq * hidden);
+        (out[io.objective].data as Float32Array).forEach((v, i) => (objective[start + i] = v));
+        runs++;
+        request.onBatch?.(start + n, rows);
+      }
+      return { grads, objective, runs };
+    },
+  };
+}
