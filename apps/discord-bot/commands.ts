@@ -20,6 +20,9 @@ export const CONTENT_MAX_LENGTH = 2000;
 /** Discord's limit on an attachment's `description` (its alt text). */
 export const ALT_TEXT_MAX_LENGTH = 1024;
 
+/** Discord's REST base (the API version is appended). */
+export const DISCORD_API = "https://discord.com/api";
+
 /** The names of the commands. */
 export const COMMAND_NAMES = ["explain", "predict", "methods"] as const;
 /** One of {@link COMMAND_NAMES}. */

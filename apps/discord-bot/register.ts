@@ -10,7 +10,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { commandDefinitions } from "./commands.ts";
+import { commandDefinitions, DISCORD_API } from "./commands.ts";
 import { parseModels } from "./config.ts";
 
 /** Options of {@link registerCommands}. */
@@ -25,9 +25,6 @@ export interface RegisterOptions {
   apiBase?: string;
   fetch?: typeof fetch;
 }
-
-/** Discord's REST base. */
-export const DISCORD_API = "https://discord.com/api";
 
 /**
  * Replaces the application's commands (global or in one guild) with the bot's.
