@@ -7,8 +7,7 @@
  *
  * @module
  */
-import * as ort from "onnxruntime-web";
-import { explain, loadModel, METHODS, type Model } from "@glassbox/core";
+import { explain, loadModel, METHODS, type Model, setOnnxWasmPaths } from "@glassbox/core";
 import { type Backend, type MethodInfo, WidgetError } from "./backend.ts";
 
 const models = new Map<string, Promise<Model>>();
@@ -28,7 +27,7 @@ export interface DeviceOptions {
  * @returns A {@link Backend} backed by `@glassbox/core`.
  */
 export function deviceBackend(options: DeviceOptions): Backend {
-  ort.env.wasm.wasmPaths = options.wasmPaths ?? new URL("./", import.meta.url).href;
+  setOnnxWasmPaths(options.wasmPaths ?? new URL("./", import.meta.url).href);
   const url = new URL(options.modelUrl, document.baseURI).href;
   function model(): Promise<Model> {
     let loading = models.get(url);

@@ -85,7 +85,12 @@ Deno.test("API errors surface with the API's message and code", async () => {
         new Response(
           'event: error\ndata: {"error":{"code":"timeout","message":"Took longer than 30 s"}}\n\n',
         ),
-      () => remoteBackend("http://api.test").explain({ text: "x" }, new AbortController().signal, () => {}),
+      () =>
+        remoteBackend("http://api.test").explain(
+          { text: "x" },
+          new AbortController().signal,
+          () => {},
+        ),
     ),
     (error) => error instanceof WidgetError && error.message === "Took longer than 30 s",
   );

@@ -11,10 +11,10 @@ import { BURD_STOPS } from "@glassbox/render/palette";
 
 /** The CSS text. Colours meet 4.5:1 against their background in both themes. */
 export const CSS = `
-:host{display:block;--gb-fg:var(--glassbox-fg,#1a1a1a);--gb-bg:var(--glassbox-bg,#fff);--gb-muted:var(--glassbox-muted,#4d4d4d);--gb-border:var(--glassbox-border,#8c8c8c);--gb-accent:var(--glassbox-accent,#1f5fa8);--gb-accent-fg:var(--glassbox-accent-fg,#fff);--gb-error:var(--glassbox-error,#a4161a);--gb-panel:var(--glassbox-panel,#f3f4f6);font-family:var(--glassbox-font,system-ui,-apple-system,"Segoe UI",sans-serif);color:var(--gb-fg)}
+:host{display:block;color-scheme:light;--gb-fg:var(--glassbox-fg,#1a1a1a);--gb-bg:var(--glassbox-bg,#fff);--gb-muted:var(--glassbox-muted,#4d4d4d);--gb-border:var(--glassbox-border,#8c8c8c);--gb-accent:var(--glassbox-accent,#1f5fa8);--gb-accent-fg:var(--glassbox-accent-fg,#fff);--gb-error:var(--glassbox-error,#a4161a);--gb-panel:var(--glassbox-panel,#f3f4f6);font-family:var(--glassbox-font,system-ui,-apple-system,"Segoe UI",sans-serif);color:var(--gb-fg)}
 :host([hidden]){display:none}
-:host([theme=dark]){--gb-fg:var(--glassbox-fg,#f0f0f0);--gb-bg:var(--glassbox-bg,#16181d);--gb-muted:var(--glassbox-muted,#b8bcc4);--gb-border:var(--glassbox-border,#80858f);--gb-accent:var(--glassbox-accent,#9cc3ee);--gb-accent-fg:var(--glassbox-accent-fg,#0d1117);--gb-error:var(--glassbox-error,#ffb4ab);--gb-panel:var(--glassbox-panel,#22252c)}
-@media (prefers-color-scheme:dark){:host([theme=auto]){--gb-fg:var(--glassbox-fg,#f0f0f0);--gb-bg:var(--glassbox-bg,#16181d);--gb-muted:var(--glassbox-muted,#b8bcc4);--gb-border:var(--glassbox-border,#80858f);--gb-accent:var(--glassbox-accent,#9cc3ee);--gb-accent-fg:var(--glassbox-accent-fg,#0d1117);--gb-error:var(--glassbox-error,#ffb4ab);--gb-panel:var(--glassbox-panel,#22252c)}}
+:host([theme=dark]){color-scheme:dark;--gb-fg:var(--glassbox-fg,#f0f0f0);--gb-bg:var(--glassbox-bg,#16181d);--gb-muted:var(--glassbox-muted,#b8bcc4);--gb-border:var(--glassbox-border,#80858f);--gb-accent:var(--glassbox-accent,#9cc3ee);--gb-accent-fg:var(--glassbox-accent-fg,#0d1117);--gb-error:var(--glassbox-error,#ffb4ab);--gb-panel:var(--glassbox-panel,#22252c)}
+@media (prefers-color-scheme:dark){:host([theme=auto]){color-scheme:dark;--gb-fg:var(--glassbox-fg,#f0f0f0);--gb-bg:var(--glassbox-bg,#16181d);--gb-muted:var(--glassbox-muted,#b8bcc4);--gb-border:var(--glassbox-border,#80858f);--gb-accent:var(--glassbox-accent,#9cc3ee);--gb-accent-fg:var(--glassbox-accent-fg,#0d1117);--gb-error:var(--glassbox-error,#ffb4ab);--gb-panel:var(--glassbox-panel,#22252c)}}
 .gb{background:var(--gb-bg);border:1px solid var(--gb-border);border-radius:8px;padding:1rem;font-size:1rem;line-height:1.4}
 .row{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center;margin:0 0 .75rem}
 label{font-size:.9rem;color:var(--gb-muted)}
@@ -27,14 +27,15 @@ button.go{background:var(--gb-accent);color:var(--gb-accent-fg);border-color:var
 .err{color:var(--gb-error);border-left:4px solid var(--gb-error);padding:.25rem .6rem;margin:.5rem 0}
 progress{width:100%;height:.6rem;margin:.25rem 0}
 .map{line-height:2.5;margin:.5rem 0;padding:.5rem 0}
-.t{position:relative;display:inline-block;margin:0 .15em;padding:0 .3em;line-height:1.7;border-radius:3px;border:1px solid var(--gb-border);background:var(--c);color:var(--f);text-decoration-line:underline;text-decoration-thickness:2px;text-underline-offset:3px;white-space:pre;cursor:default}
+.heat{position:relative}
+.t{display:inline-block;margin:0 .15em;padding:0 .3em;line-height:1.7;border-radius:3px;border:1px solid var(--gb-border);background:var(--c);color:var(--f);text-decoration-line:underline;text-decoration-thickness:2px;text-underline-offset:3px;white-space:pre;cursor:default}
 .t.gap{margin-left:.55em}
 .t.pos{text-decoration-style:solid}
 .t.neg{text-decoration-style:dotted}
 .t.zero{text-decoration-line:none}
 .t.sp{font-style:italic;border-style:dashed}
 .t[aria-selected=true]{outline:2px solid var(--gb-fg);outline-offset:1px}
-.tip{position:absolute;left:0;top:calc(100% + 4px);z-index:2;min-width:9rem;background:var(--gb-fg);color:var(--gb-bg);font-size:.8rem;line-height:1.4;padding:.3rem .5rem;border-radius:4px;font-style:normal;white-space:nowrap;pointer-events:none;text-align:left}
+.tip{position:absolute;left:var(--x);top:var(--y);z-index:2;min-width:9rem;background:var(--gb-fg);color:var(--gb-bg);font-size:.8rem;line-height:1.4;padding:.3rem .5rem;border-radius:4px;font-style:normal;white-space:nowrap;pointer-events:none;text-align:left}
 .tip b{font-size:.9rem}
 .legend{display:flex;align-items:center;gap:.5rem;font-size:.85rem;color:var(--gb-muted);flex-wrap:wrap}
 .scale{display:inline-block;width:10rem;height:.8rem;border:1px solid var(--gb-border);background:linear-gradient(to right,${

@@ -54,12 +54,25 @@ function piecesOf(e: Explanation, unit: DisplayUnit, level: Level): number[] {
   return out;
 }
 
+/** The tooltip of the chip under the pointer or focus, placed below it (`x`, `y` in pixels). */
 function Tooltip(
-  { e, unit, level, id }: { e: Explanation; unit: DisplayUnit; level: Level; id: string },
+  { e, unit, level, x, y }: {
+    e: Explanation;
+    unit: DisplayUnit;
+    level: Level;
+    x: number;
+    y: number;
+  },
 ) {
   const pieces = piecesOf(e, unit, level);
   return (
-    <span class="tip" role="tooltip" id={id} part="tooltip">
+    <div
+      class="tip"
+      role="tooltip"
+      id="gb-tip"
+      part="tooltip"
+      style={{ "--x": `${x}px`, "--y": `${y}px` }}
+    >
       <b>{unit.label}</b> {formatScore(unit.score)}
       <br />
       {direction(unit.score, e.target.label)}
@@ -73,7 +86,7 @@ function Tooltip(
           ).join(" · ")}
         </>
       )}
-    </span>
+    </div>
   );
 }
 
@@ -106,8 +119,11 @@ function Heatmap({ e, level }: { e: Explanation; level: Level }) {
     } else if (event.key === "Escape") setShown(undefined);
   }
 
+  // The tooltip sits beside the listbox rather than inside a chip, so that a chip's accessible name
+  // stays its visible text plus its score.
+  const anchor = shown === undefined ? undefined : refs.current[shown];
   return (
-    <>
+    <div class="heat">
       <div
         class="map"
         part="heatmap"
@@ -119,7 +135,6 @@ function Heatmap({ e, level }: { e: Explanation; level: Level }) {
         {units.map((u, i) => {
           const color = scoreColor(u.score, maxAbs);
           const sign = u.score > 0 ? "pos" : u.score < 0 ? "neg" : "zero";
-          const tip = `gb-tip-${i}`;
           return (
             <span
               key={`${level}${i}`}
@@ -134,7 +149,7 @@ function Heatmap({ e, level }: { e: Explanation; level: Level }) {
               aria-label={`${u.label}: ${formatScore(u.score)}, ${
                 direction(u.score, e.target.label)
               }`}
-              aria-describedby={shown === i ? tip : undefined}
+              aria-describedby={shown === i ? "gb-tip" : undefined}
               data-score={u.score}
               style={{ "--c": rgbToHex(color), "--f": textColorOn(color) }}
               onFocus={() => (setFocus(i), setShown(i))}
@@ -143,18 +158,26 @@ function Heatmap({ e, level }: { e: Explanation; level: Level }) {
               onMouseLeave={() => setShown(undefined)}
             >
               {u.label}
-              {shown === i && <Tooltip e={e} unit={u} level={level} id={tip} />}
             </span>
           );
         })}
       </div>
+      {anchor && units[shown!] && (
+        <Tooltip
+          e={e}
+          unit={units[shown!]}
+          level={level}
+          x={anchor.offsetLeft}
+          y={anchor.offsetTop + anchor.offsetHeight + 4}
+        />
+      )}
       <div class="legend" part="legend">
         <span>{formatScore(-maxAbs)} against</span>
         <span class="scale" aria-hidden="true" />
         <span>{formatScore(maxAbs)} toward {e.target.label}</span>
         <span>(solid underline: toward, dotted: against)</span>
       </div>
-    </>
+    </div>
   );
 }
 
