@@ -327,6 +327,25 @@ for (const variant of ["simd", "scalar"] as const) {
     }
   });
 
+  Deno.test(`${variant}: attention flow over more than 64 tokens matches Ford-Fulkerson (1e-9)`, () => {
+    // 70 and 130 tokens need two and three 64-bit words per bitset in the kernel.
+    const random = prng(10);
+    for (const [layers, n, causal] of [[3, 70, false], [2, 130, true]] as const) {
+      const attention = attentionStack(random, layers, 2, n, { causal, sharpness: 3 });
+      const got = kernels.attentionFlow(attention, { layers, heads: 2, tokens: n });
+      const cap = capacitiesOf(attention, layers, 2, n);
+      for (let t = 0; t < 6; t++) {
+        const i = Math.floor(random() * n);
+        const j = causal ? Math.floor(random() * (i + 1)) : Math.floor(random() * n);
+        const want = fordFulkerson(cap, j, layers * n + i);
+        assert.ok(
+          Math.abs(got[i * n + j] - want) < 1e-9,
+          `n=${n} flow ${j}->${i}: ${got[i * n + j]} vs ${want}`,
+        );
+      }
+    }
+  });
+
   Deno.test(`${variant}: attention flow matches the Edmonds-Karp reference (1e-9) and edge cases`, () => {
     const random = prng(9);
     const [layers, heads, n] = [6, 4, 12];

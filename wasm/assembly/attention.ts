@@ -130,193 +130,268 @@ export function attentionRollout(
   if (cur != out) memory.copy(out, cur, matBytes);
 }
 
-// Attention flow state. Nodes are (layer, token) for layers 0..L, numbered layer * n + token. The
-// edge (l, a) -> (l + 1, b) has capacity A'_l[b][a]; it is stored twice so that both directions of
-// the residual graph scan contiguous rows: rf[l][a][b] is its forward residual, rb[l][b][a] its flow
-// (the residual of the reverse edge).
+// Attention flow. Nodes are (layer, token) for layers 0..L, numbered layer * n + token. The edge
+// (l, a) -> (l + 1, b) has capacity A'_l[b][a]. Its forward residual is rf[l][a][b] and its flow
+// (the residual of the reverse edge) rb[l][b][a]: both directions scan contiguous rows.
+//
+// Dinic's algorithm per (input, output) pair. The graph is dense (n^2 edges between layers), so
+// instead of walking adjacency lists every search works on bitsets of W = ceil(n / 64) words:
+// fwd[l][a] marks the tokens b with rf[l][a][b] > EPS, bwd[l][b] the tokens a with rb[l][b][a] >
+// EPS, and at[layer][k] the live tokens of a layer at level layer + 2k of the current level graph
+// (levels have the parity of the layer). A blocking-flow step then finds its next usable edge with
+// a few word operations instead of a scan over n tokens, and dead ends drop out of `at` at once.
 const EPS: f64 = 1e-12;
 let gN = 0;
 let gL = 0;
+let gW = 0;
+let gK = 0;
 let gCf: usize = 0;
 let gRf: usize = 0;
 let gRb: usize = 0;
 let gFlags: usize = 0;
 let gTouched: usize = 0;
 let gTouchedCount = 0;
+let gFwd: usize = 0;
+let gBwd: usize = 0;
 let gLevel: usize = 0;
-let gCur: usize = 0;
 let gQueue: usize = 0;
 let gUnseen: usize = 0;
+let gAt: usize = 0;
+let gAtUsed: usize = 0;
 let gSink = 0;
 
 // @ts-ignore: decorator
 @inline function f64At(base: usize, i: i32): usize {
-  return base + (<usize> i << 3);
+  return base + (<usize>i << 3);
 }
 
 // @ts-ignore: decorator
 @inline function i32At(base: usize, i: i32): usize {
-  return base + (<usize> i << 2);
+  return base + (<usize>i << 2);
+}
+
+/** Address of the bitset with the given index (each W words). */
+// @ts-ignore: decorator
+@inline function bits(base: usize, index: i32): usize {
+  return base + ((<usize>index * <usize>gW) << 3);
+}
+
+// @ts-ignore: decorator
+@inline function setBit(set: usize, i: i32): void {
+  const w = set + (<usize>(i >> 6) << 3);
+  store<u64>(w, load<u64>(w) | (<u64>1 << <u64>(i & 63)));
+}
+
+// @ts-ignore: decorator
+@inline function clearBit(set: usize, i: i32): void {
+  const w = set + (<usize>(i >> 6) << 3);
+  store<u64>(w, load<u64>(w) & ~(<u64>1 << <u64>(i & 63)));
+}
+
+// @ts-ignore: decorator
+@inline function hasBit(set: usize, i: i32): bool {
+  return ((load<u64>(set + (<usize>(i >> 6) << 3)) >> <u64>(i & 63)) & 1) != 0;
+}
+
+/** Lowest index set in both a and b, or -1. */
+function firstCommon(a: usize, b: usize): i32 {
+  let w = 0;
+  if (ASC_FEATURE_SIMD) {
+    for (; w + 2 <= gW; w += 2) {
+      const o = <usize>w << 3;
+      const both = v128.and(v128.load(a + o), v128.load(b + o));
+      if (v128.any_true(both)) {
+        const lo = i64x2.extract_lane(both, 0);
+        if (lo != 0) return (w << 6) + <i32>ctz(lo);
+        return ((w + 1) << 6) + <i32>ctz(i64x2.extract_lane(both, 1));
+      }
+    }
+  }
+  for (; w < gW; w++) {
+    const both = load<u64>(a + (<usize>w << 3)) & load<u64>(b + (<usize>w << 3));
+    if (both != 0) return (w << 6) + <i32>ctz(both);
+  }
+  return -1;
+}
+
+/** The live-token set of `layer` at `level`, cleared when first used in this phase. */
+function atLevel(layer: i32, level: i32): usize {
+  const k = (level - layer) >> 1;
+  const set = bits(gAt, layer * gK + k);
+  const used = i32At(gAtUsed, layer);
+  for (let j = load<i32>(used) + 1; j <= k; j++) memory.fill(bits(gAt, layer * gK + j), 0, <usize>gW << 3);
+  if (k > load<i32>(used)) store<i32>(used, k);
+  return set;
 }
 
 /** Bytes of scratch attentionFlow needs for `layers` layers of n tokens. */
 export function attentionFlowScratchBytes(layers: i32, n: i32): usize {
-  const edges = <usize> layers * <usize> n * <usize> n;
-  const nodes = <usize> (layers + 1) * <usize> n;
-  return 3 * edges * 8 + ((edges + 7) & ~7) + edges * 4 + 3 * nodes * 4 + <usize> (layers + 1) * 4 +
-    <usize> n * <usize> n * 8 + 8;
+  const edges = <usize>layers * <usize>n * <usize>n;
+  const nodes = <usize>(layers + 1) * <usize>n;
+  const w = <usize>((n + 63) >> 6);
+  const k = (nodes >> 1) + 2;
+  return 3 * edges * 8 + ((edges + 7) & ~7) + ((edges * 4 + 7) & ~7) + 2 * <usize>layers * <usize>n * w * 8 +
+    ((nodes * 8 + 7) & ~7) + <usize>(layers + 1) * w * 8 + <usize>(layers + 1) * k * w * 8 +
+    ((<usize>(layers + 1) * 4 + 7) & ~7) + <usize>n * <usize>n * 8;
 }
 
 /** Breadth-first levels from the source; true when the sink is reachable in the residual graph. */
 function levels(source: i32): bool {
   const n = gN;
-  const nn = n * n;
-  const total = (gL + 1) * n;
-  for (let u = 0; u < total; u++) store<i32>(i32At(gLevel, u), -1);
+  for (let l = 0; l <= gL; l++) {
+    const unseen = bits(gUnseen, l);
+    for (let w = 0; w < gW; w++) {
+      const left = n - (w << 6);
+      store<u64>(unseen + (<usize>w << 3), left >= 64 ? <u64>-1 : (<u64>1 << <u64>left) - 1);
+    }
+    store<i32>(i32At(gAtUsed, l), -1);
+  }
+  clearBit(bits(gUnseen, 0), source);
   store<i32>(i32At(gLevel, source), 0);
+  setBit(atLevel(0, 0), source);
   store<i32>(gQueue, source);
-  // Once every token of a layer has a level, scans into that layer can be skipped.
-  for (let l = 1; l < gL; l++) store<i32>(i32At(gUnseen, l), n);
+  const sinkToken = gSink - gL * n;
+  let sinkLevel = -1;
   let head = 0;
   let tail = 1;
-  const sinkToken = gSink - gL * n;
   while (head < tail) {
     const u = load<i32>(i32At(gQueue, head++));
     const lu = load<i32>(i32At(gLevel, u));
-    const sinkLevel = load<i32>(i32At(gLevel, gSink));
     if (sinkLevel >= 0 && lu >= sinkLevel) break;
     const l = u / n;
     const a = u - l * n;
     if (l + 1 == gL) {
-      if (sinkLevel < 0 && load<f64>(f64At(gRf, l * nn + a * n + sinkToken)) > EPS) {
-        store<i32>(i32At(gLevel, gSink), lu + 1);
-        store<i32>(i32At(gQueue, tail++), gSink);
+      if (sinkLevel < 0 && hasBit(bits(gFwd, l * n + a), sinkToken)) {
+        sinkLevel = lu + 1;
+        store<i32>(i32At(gLevel, gSink), sinkLevel);
+        setBit(atLevel(gL, sinkLevel), sinkToken);
       }
-    } else if (l < gL && load<i32>(i32At(gUnseen, l + 1)) > 0) {
-      let unseen = load<i32>(i32At(gUnseen, l + 1));
-      const row = gRf + (<usize> (l * nn + a * n) << 3);
-      const base = (l + 1) * n;
-      for (let b = 0; b < n; b++) {
-        if (load<i32>(i32At(gLevel, base + b)) < 0 && load<f64>(row + (<usize> b << 3)) > EPS) {
-          store<i32>(i32At(gLevel, base + b), lu + 1);
-          store<i32>(i32At(gQueue, tail++), base + b);
-          unseen--;
-        }
-      }
-      store<i32>(i32At(gUnseen, l + 1), unseen);
+    } else if (l < gL) {
+      tail = discover(bits(gFwd, l * n + a), l + 1, lu + 1, tail);
     }
     // Reverse edges into layer 0 only reach the source: no other input token carries flow.
-    if (l >= 2 && load<i32>(i32At(gUnseen, l - 1)) > 0) {
-      let unseen = load<i32>(i32At(gUnseen, l - 1));
-      const row = gRb + (<usize> ((l - 1) * nn + a * n) << 3);
-      const base = (l - 1) * n;
-      for (let b = 0; b < n; b++) {
-        if (load<i32>(i32At(gLevel, base + b)) < 0 && load<f64>(row + (<usize> b << 3)) > EPS) {
-          store<i32>(i32At(gLevel, base + b), lu + 1);
-          store<i32>(i32At(gQueue, tail++), base + b);
-          unseen--;
-        }
-      }
-      store<i32>(i32At(gUnseen, l - 1), unseen);
+    if (l >= 2) tail = discover(bits(gBwd, (l - 1) * n + a), l - 1, lu + 1, tail);
+  }
+  return sinkLevel >= 0;
+}
+
+/** Gives level `level` to the unseen tokens of `layer` in `reach` and queues them. */
+function discover(reach: usize, layer: i32, level: i32, tail: i32): i32 {
+  const unseen = bits(gUnseen, layer);
+  let set: usize = 0;
+  for (let w = 0; w < gW; w++) {
+    const o = <usize>w << 3;
+    let fresh = load<u64>(reach + o) & load<u64>(unseen + o);
+    if (fresh == 0) continue;
+    store<u64>(unseen + o, load<u64>(unseen + o) & ~fresh);
+    if (!set) set = atLevel(layer, level);
+    store<u64>(set + o, load<u64>(set + o) | fresh);
+    while (fresh != 0) {
+      const v = layer * gN + (w << 6) + <i32>ctz(fresh);
+      fresh &= fresh - 1;
+      store<i32>(i32At(gLevel, v), level);
+      store<i32>(i32At(gQueue, tail++), v);
     }
   }
-  return load<i32>(i32At(gLevel, gSink)) >= 0;
+  return tail;
+}
+
+/** Moves d units along (l, a) -> (l + 1, b): positive d adds flow, negative d cancels it. */
+function addFlow(l: i32, a: i32, b: i32, d: f64): void {
+  const n = gN;
+  const fi = l * n * n + a * n + b;
+  const bi = l * n * n + b * n + a;
+  const rf = load<f64>(f64At(gRf, fi)) - d;
+  const rb = load<f64>(f64At(gRb, bi)) + d;
+  store<f64>(f64At(gRf, fi), rf);
+  store<f64>(f64At(gRb, bi), rb);
+  if (rf > EPS) setBit(bits(gFwd, l * n + a), b);
+  else clearBit(bits(gFwd, l * n + a), b);
+  if (rb > EPS) setBit(bits(gBwd, l * n + b), a);
+  else clearBit(bits(gBwd, l * n + b), a);
+  if (!load<u8>(gFlags + <usize>fi)) {
+    store<u8>(gFlags + <usize>fi, 1);
+    store<i32>(i32At(gTouched, gTouchedCount++), fi);
+  }
 }
 
 /** Pushes up to `limit` from u towards the sink along the level graph; returns the amount pushed. */
 function push(u: i32, limit: f64): f64 {
   if (u == gSink) return limit;
   const n = gN;
-  const nn = n * n;
   const l = u / n;
   const a = u - l * n;
   const next = load<i32>(i32At(gLevel, u)) + 1;
   let pushed: f64 = 0;
-  let c = load<i32>(i32At(gCur, u));
-  if (l < gL) {
-    // Forward edges; into the last layer only the sink is worth entering.
-    const lo = l + 1 == gL ? gSink - gL * n : 0;
-    const hi = l + 1 == gL ? lo + 1 : n;
-    if (c < lo) c = lo;
-    for (; c < hi; c++) {
-      const v = (l + 1) * n + c;
-      if (load<i32>(i32At(gLevel, v)) != next) continue;
-      const fi = l * nn + a * n + c;
-      const r = load<f64>(f64At(gRf, fi));
-      if (r <= EPS) continue;
-      const d = push(v, min(r, limit - pushed));
+  if (l + 1 == gL) {
+    const b = gSink - gL * n;
+    if (load<i32>(i32At(gLevel, gSink)) == next && hasBit(bits(gFwd, l * n + a), b)) {
+      const r = load<f64>(f64At(gRf, l * n * n + a * n + b));
+      pushed = min(r, limit);
+      addFlow(l, a, b, pushed);
+    }
+  } else if (l < gL) {
+    const targets = atLevel(l + 1, next);
+    const edges = bits(gFwd, l * n + a);
+    for (let b = firstCommon(edges, targets); b >= 0; b = firstCommon(edges, targets)) {
+      const r = load<f64>(f64At(gRf, l * n * n + a * n + b));
+      const d = push((l + 1) * n + b, min(r, limit - pushed));
       if (d > 0) {
-        store<f64>(f64At(gRf, fi), r - d);
-        const bi = l * nn + c * n + a;
-        store<f64>(f64At(gRb, bi), load<f64>(f64At(gRb, bi)) + d);
-        if (!load<u8>(gFlags + <usize> fi)) {
-          store<u8>(gFlags + <usize> fi, 1);
-          store<i32>(i32At(gTouched, gTouchedCount++), fi);
-        }
+        addFlow(l, a, b, d);
         pushed += d;
-        if (limit - pushed <= EPS) {
-          store<i32>(i32At(gCur, u), c);
-          return pushed;
-        }
+        if (limit - pushed <= EPS) return pushed;
       }
+      // Either the edge is now saturated (its bit cleared) or b is a dead end (cleared below).
+      if (hasBit(edges, b) && hasBit(targets, b)) clearBit(targets, b);
     }
   }
   if (l >= 2) {
-    // Reverse edges: cancel flow that entered u from layer l - 1.
-    if (c < n) c = n;
-    for (; c < 2 * n; c++) {
-      const b = c - n;
-      const v = (l - 1) * n + b;
-      if (load<i32>(i32At(gLevel, v)) != next) continue;
-      const bi = (l - 1) * nn + a * n + b;
-      const r = load<f64>(f64At(gRb, bi));
-      if (r <= EPS) continue;
-      const d = push(v, min(r, limit - pushed));
+    const targets = atLevel(l - 1, next);
+    const edges = bits(gBwd, (l - 1) * n + a);
+    for (let b = firstCommon(edges, targets); b >= 0; b = firstCommon(edges, targets)) {
+      const r = load<f64>(f64At(gRb, (l - 1) * n * n + a * n + b));
+      const d = push((l - 1) * n + b, min(r, limit - pushed));
       if (d > 0) {
-        store<f64>(f64At(gRb, bi), r - d);
-        const fi = (l - 1) * nn + b * n + a;
-        store<f64>(f64At(gRf, fi), load<f64>(f64At(gRf, fi)) + d);
+        addFlow(l - 1, b, a, -d);
         pushed += d;
-        if (limit - pushed <= EPS) {
-          store<i32>(i32At(gCur, u), c);
-          return pushed;
-        }
+        if (limit - pushed <= EPS) return pushed;
       }
+      if (hasBit(edges, b) && hasBit(targets, b)) clearBit(targets, b);
     }
   }
-  store<i32>(i32At(gCur, u), 2 * n);
   return pushed;
 }
 
 /** Dinic's max-flow from input token `from` (layer 0) to output token `to` (layer L). */
 function maxFlow(from: i32, to: i32): f64 {
+  const n = gN;
+  const nn = n * n;
   const source = from;
-  gSink = gL * gN + to;
-  const nodes = (gL + 1) * gN;
+  gSink = gL * n + to;
   // No flow exceeds what leaves the source or enters the sink; reaching that bound spares the
   // last, exhaustive search that proves no augmenting path is left.
-  const nn = gN * gN;
-  let bound: f64 = 0;
+  let out: f64 = 0;
   let into: f64 = 0;
-  for (let b = 0; b < gN; b++) bound += load<f64>(f64At(gCf, from * gN + b));
-  for (let a = 0; a < gN; a++) into += load<f64>(f64At(gCf, (gL - 1) * nn + a * gN + to));
-  bound = min(bound, into) - EPS;
+  for (let b = 0; b < n; b++) out += load<f64>(f64At(gCf, from * n + b));
+  for (let a = 0; a < n; a++) into += load<f64>(f64At(gCf, (gL - 1) * nn + a * n + to));
+  const bound = min(out, into) - EPS;
   let total: f64 = 0;
-  while (total < bound && levels(source)) {
-    memory.fill(gCur, 0, <usize> nodes << 2);
-    total += push(source, Infinity);
-  }
+  // Asking the source for no more than the bound keeps the search from exploring paths whose flow
+  // the sink could not take anyway.
+  while (total < bound && levels(source)) total += push(source, bound + EPS - total);
   // Restore the residual graph for the next pair, touching only the edges that carried flow.
-  const n = gN;
   for (let t = 0; t < gTouchedCount; t++) {
     const fi = load<i32>(i32At(gTouched, t));
     const l = fi / nn;
     const rest = fi - l * nn;
     const a = rest / n;
     const b = rest - a * n;
-    store<f64>(f64At(gRf, fi), load<f64>(f64At(gCf, fi)));
+    const cap = load<f64>(f64At(gCf, fi));
+    store<f64>(f64At(gRf, fi), cap);
     store<f64>(f64At(gRb, l * nn + b * n + a), 0);
-    store<u8>(gFlags + <usize> fi, 0);
+    if (cap > EPS) setBit(bits(gFwd, l * n + a), b);
+    clearBit(bits(gBwd, l * n + b), a);
+    store<u8>(gFlags + <usize>fi, 0);
   }
   gTouchedCount = 0;
   return total;
@@ -327,36 +402,38 @@ function maxFlow(from: i32, to: i32): f64 {
  * output token i through the layered graph of residual-averaged attention, so rows read like
  * rollout's. scratch holds attentionFlowScratchBytes(layers, n) bytes, 8-byte aligned.
  */
-export function attentionFlow(
-  attn: usize,
-  layers: i32,
-  heads: i32,
-  n: i32,
-  out: usize,
-  scratch: usize,
-): void {
+export function attentionFlow(attn: usize, layers: i32, heads: i32, n: i32, out: usize, scratch: usize): void {
   const nn = n * n;
-  const edges = <usize> layers * <usize> nn;
-  const nodes = <usize> (layers + 1) * <usize> n;
+  const edges = <usize>layers * <usize>nn;
+  const nodes = <usize>(layers + 1) * <usize>n;
   gN = n;
   gL = layers;
+  gW = (n + 63) >> 6;
+  gK = <i32>(nodes >> 1) + 2;
+  const w = <usize>gW;
   gCf = scratch;
   gRf = gCf + edges * 8;
   gRb = gRf + edges * 8;
   gFlags = gRb + edges * 8;
   gTouched = gFlags + ((edges + 7) & ~7);
-  gLevel = gTouched + edges * 4;
-  gCur = gLevel + nodes * 4;
-  gQueue = gCur + nodes * 4;
-  gUnseen = gQueue + nodes * 4;
-  const a = (gUnseen + <usize> (layers + 1) * 4 + 7) & ~7;
+  gFwd = gTouched + ((edges * 4 + 7) & ~7);
+  gBwd = gFwd + <usize>layers * <usize>n * w * 8;
+  gLevel = gBwd + <usize>layers * <usize>n * w * 8;
+  gQueue = gLevel + nodes * 4;
+  gUnseen = gLevel + ((nodes * 8 + 7) & ~7);
+  gAt = gUnseen + <usize>(layers + 1) * w * 8;
+  gAtUsed = gAt + <usize>(layers + 1) * <usize>gK * w * 8;
+  const a = gAtUsed + ((<usize>(layers + 1) * 4 + 7) & ~7);
   gTouchedCount = 0;
-  const layerBytes = <usize> heads * <usize> nn << 2;
+  const layerBytes = <usize>heads * <usize>nn << 2;
+  memory.fill(gFwd, 0, 2 * <usize>layers * <usize>n * w * 8);
   for (let l = 0; l < layers; l++) {
-    residualAverage64(attn + <usize> l * layerBytes, heads, n, a);
+    residualAverage64(attn + <usize>l * layerBytes, heads, n, a);
     for (let b = 0; b < n; b++) {
       for (let c = 0; c < n; c++) {
-        store<f64>(f64At(gCf, l * nn + c * n + b), load<f64>(f64At(a, b * n + c)));
+        const cap = load<f64>(f64At(a, b * n + c));
+        store<f64>(f64At(gCf, l * nn + c * n + b), cap);
+        if (cap > EPS) setBit(bits(gFwd, l * n + c), b);
       }
     }
   }
