@@ -10,6 +10,9 @@ change, same input -> same bytes):
   `fonts-droid-fallback`, Apache-2.0) reduced to the 3755 level-1 characters of GB 2312 (the most
   frequently used hanzi, taken from Python's gb2312 codec: rows 16-55), CJK symbols and punctuation
   (U+3000-303F) and halfwidth/fullwidth forms (U+FF00-FFEF).
+- packages/render/fonts/DejaVuSans-Edge.ttf: DejaVu Sans (npm `dejavu-fonts-ttf`, Bitstream Vera
+  license + public domain) reduced to Latin, Greek, Cyrillic, punctuation, currency, arrows, math
+  and box drawing, for edge bundles (144 KB instead of 757 KB). Deno and Node use the full font.
 - packages/render/fonts/Symbola-Emoji.ttf: Symbola (Debian `fonts-symbola`, "free for any use") reduced
   to emoticons, miscellaneous symbols, dingbats and supplemental symbols (monochrome outlines, which
   resvg draws; colour bitmap emoji fonts it does not).
@@ -30,6 +33,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "packages", "render", "fonts")
 DROID = "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"
 SYMBOLA = "/usr/share/fonts/truetype/ancient-scripts/Symbola_hint.ttf"
+DEJAVU = os.path.join(ROOT, "node_modules", "dejavu-fonts-ttf", "ttf", "DejaVuSans.ttf")
 
 
 def gb2312_level1():
@@ -44,10 +48,11 @@ def gb2312_level1():
     return chars
 
 
-def make_subset(source, codepoints, target):
+def make_subset(source, codepoints, target, layout_features=()):
     options = subset.Options()
     options.hinting = False
-    options.layout_features = []  # horizontal text only: no vertical forms or alternates
+    # Horizontal text only: no vertical forms or alternates; DejaVu keeps kerning, which resvg applies.
+    options.layout_features = list(layout_features)
     options.name_IDs = [0, 1, 2, 3, 4, 5, 6]  # keep copyright, family and version names
     options.notdef_outline = True
     font = TTFont(source, recalcTimestamp=False)
@@ -64,6 +69,8 @@ def main():
     for path in (DROID, SYMBOLA):
         if not os.path.exists(path):
             sys.exit(f"missing {path}: apt-get install fonts-droid-fallback fonts-symbola")
+    if not os.path.exists(DEJAVU):
+        sys.exit(f"missing {DEJAVU}: run npm install at the repository root")
     os.makedirs(OUT, exist_ok=True)
     hanzi = gb2312_level1()
     if len(hanzi) != 3755:
@@ -78,6 +85,17 @@ def main():
         + list(range(0x1F493, 0x1F4A0))  # hearts
     )
     make_subset(SYMBOLA, emoji, os.path.join(OUT, "Symbola-Emoji.ttf"))
+    latin = (
+        list(range(0x20, 0x250))  # ASCII, Latin-1, Latin Extended-A and -B
+        + list(range(0x370, 0x500))  # Greek, Cyrillic
+        + list(range(0x2000, 0x2070))  # general punctuation
+        + list(range(0x20A0, 0x20D0))  # currency
+        + list(range(0x2100, 0x2300))  # letterlike, number forms, arrows, math operators
+        + list(range(0x2400, 0x2440))  # control pictures (the open box that marks spaces)
+        + list(range(0x2500, 0x2600))  # box drawing, blocks, geometric shapes
+        + [0xFFFD]
+    )
+    make_subset(DEJAVU, latin, os.path.join(OUT, "DejaVuSans-Edge.ttf"), layout_features=["kern"])
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ const read = (path: string) => Deno.readFile(new URL(path, root));
 const dejavu = parseFont(await read("node_modules/dejavu-fonts-ttf/ttf/DejaVuSans.ttf"));
 const cjk = parseFont(await read("packages/render/fonts/DroidSansFallback-GB2312L1.ttf"));
 const emoji = parseFont(await read("packages/render/fonts/Symbola-Emoji.ttf"));
+const edge = parseFont(await read("packages/render/fonts/DejaVuSans-Edge.ttf"));
 
 // Reference advances read with fontTools (TTFont(...)["hmtx"][glyph][0]).
 Deno.test("DejaVu Sans (cmap format 12): family, unitsPerEm and advance widths", () => {
@@ -64,4 +65,13 @@ Deno.test("parseFont rejects files it cannot read", () => {
   assert.throws(() => parseFont(new Uint8Array(4)), {
     message: "Cannot read font: 4 bytes is too short for a font file",
   });
+});
+
+Deno.test("the edge subset of DejaVu Sans measures like the full font and has the marks we draw", () => {
+  assert.equal(edge.family, "DejaVu Sans");
+  for (const ch of "AmWiy ,.é€Ωж…·−±␣↵⇥∅\ufffd") {
+    const cp = ch.codePointAt(0)!;
+    assert.notEqual(edge.glyphIndex(cp), 0, `U+${cp.toString(16)} in the subset`);
+    assert.equal(edge.advance(edge.glyphIndex(cp)), dejavu.advance(dejavu.glyphIndex(cp)), ch);
+  }
 });

@@ -14,6 +14,8 @@ import { FontChain, parseFont } from "./font_metrics.ts";
 export const DEFAULT_FONT_FILES = Object.freeze({
   /** Latin, Greek, Cyrillic, symbols: DejaVu Sans from the npm package `dejavu-fonts-ttf`. */
   latin: "dejavu-fonts-ttf/ttf/DejaVuSans.ttf",
+  /** DejaVu Sans cut to Latin, Greek, Cyrillic and symbols for edge bundles (`packages/render/fonts/`). */
+  latinEdge: "fonts/DejaVuSans-Edge.ttf",
   /** Chinese (GB 2312 level 1) and CJK punctuation, committed under `packages/render/fonts/`. */
   cjk: "fonts/DroidSansFallback-GB2312L1.ttf",
   /** Monochrome emoji, committed under `packages/render/fonts/`. */

@@ -20,7 +20,6 @@ import {
   type Rgb,
   rgbToHex,
   scoreColor,
-  scoreHex,
   textColorOn,
 } from "./palette.ts";
 import { type DisplayUnit, displayUnits, type Level } from "./units.ts";
@@ -43,7 +42,10 @@ export interface RenderOptions {
   fonts?: FontChain;
 }
 
-/** A filled rectangle. `title` becomes an SVG tooltip. */
+/** The fill that names the diverging scale as a left-to-right gradient (see `svg.ts`). */
+export const SCALE_GRADIENT = "url(#gb-burd)";
+
+/** A filled rectangle (`fill` is a colour, "none" or {@link SCALE_GRADIENT}). `title` becomes a tooltip. */
 export interface RectItem {
   kind: "rect";
   x: number;
@@ -332,19 +334,8 @@ function flowChips(
 function legend(ts: Typesetter, max: string, right: number, top: number, what: string): Item[] {
   const items: Item[] = [];
   const barW = 180;
-  const steps = 36;
   const x0 = right - barW;
-  for (let i = 0; i < steps; i++) {
-    const v = (i + 0.5) / steps * 2 - 1;
-    items.push({
-      kind: "rect",
-      x: x0 + i * barW / steps,
-      y: top + 14,
-      width: barW / steps + 0.5,
-      height: 10,
-      fill: scoreHex(v, 1),
-    });
-  }
+  items.push({ kind: "rect", x: x0, y: top + 14, width: barW, height: 10, fill: SCALE_GRADIENT });
   items.push({
     kind: "rect",
     x: x0,

@@ -14,6 +14,7 @@ import {
   layoutExplanation,
   type RenderOptions,
 } from "./layout.ts";
+import { BURD_STOPS } from "./palette.ts";
 
 const INVALID_XML =
   // deno-lint-ignore no-control-regex -- the characters XML 1.0 forbids are control characters
@@ -81,6 +82,11 @@ export function layoutToSvg(layout: Layout, title: string): string {
     `viewBox="0 0 ${layout.width} ${layout.height}" role="img" ` +
     `font-family="${escapeXml(layout.fontFamily)}">`,
     `<title>${escapeXml(title)}</title>`,
+    // The legend's scale: Tol's BuRd stops, evenly spaced, as the chips interpolate them.
+    `<defs><linearGradient id="gb-burd">${
+      BURD_STOPS.map((c, i) => `<stop offset="${i / (BURD_STOPS.length - 1)}" stop-color="${c}"/>`)
+        .join("")
+    }</linearGradient></defs>`,
   ];
   for (const item of layout.items) parts.push(itemSvg(item, layout));
   parts.push("</svg>");
