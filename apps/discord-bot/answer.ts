@@ -2,8 +2,8 @@
  * What the bot answers, independent of how the command arrived (discord.js gateway, HTTP
  * interactions endpoint, or the local mode). A command is first checked synchronously: bad options,
  * a running cooldown or a full queue give an immediate ephemeral reply that says why; otherwise the
- * transport defers its reply (Discord's 3-second window) and runs the returned job, which computes
- * the explanation, renders the PNG and writes the summary.
+ * work is queued and the transport defers its reply (Discord's 3-second window) while the
+ * explanation is computed, the PNG rendered and the summary written.
  *
  * @module
  */
@@ -56,10 +56,11 @@ export interface Reply {
 }
 
 /**
- * What to do with a command: reply at once, or defer and send the result of `run` later.
- * `run` never throws: failures come back as an ephemeral reply giving the reason.
+ * What to do with a command: reply at once, or defer and send `pending` when it settles. The work
+ * starts (or queues) when the plan is made, so its queue slot is taken in the same tick as the
+ * capacity check. `pending` never rejects: failures come back as an ephemeral reply with the reason.
  */
-export type Plan = { reply: Reply } | { run: () => Promise<Reply> };
+export type Plan = { reply: Reply } | { pending: Promise<Reply> };
 
 /** What a {@link Responder} needs. */
 export interface ResponderOptions {
@@ -119,7 +120,7 @@ export class Responder {
   /**
    * Decides how to answer a command.
    *
-   * @returns An immediate reply (help, refusals, invalid options) or a job to run after deferring.
+   * @returns An immediate reply (help, refusals, invalid options) or the queued work's result.
    */
   plan(command: CommandInput): Plan {
     const name = command.name as CommandName;
@@ -150,7 +151,7 @@ export class Responder {
     const job = name === "explain"
       ? () => this.#runExplain(checked)
       : () => this.#runPredict(checked);
-    return { run: () => this.#queue.run(() => this.#guard(name, job)) };
+    return { pending: this.#queue.run(() => this.#guard(name, job)) };
   }
 
   async #guard(name: CommandName, job: () => Promise<Reply>): Promise<Reply> {

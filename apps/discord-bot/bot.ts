@@ -73,7 +73,7 @@ async function answer(
   }
   await interaction.deferReply();
   const deferredMs = performance.now() - started;
-  const reply = await plan.run();
+  const reply = await plan.pending;
   if (reply.ephemeral) {
     await interaction.followUp({ ...message(reply), flags: MessageFlags.Ephemeral });
     await interaction.deleteReply();

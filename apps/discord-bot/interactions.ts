@@ -280,7 +280,7 @@ export function discordInteractions(options: DiscordInteractionsOptions): Hono {
       });
     }
     const token = interaction.token;
-    const work = plan.run().then((reply) => deliver(token, reply)).catch((error) =>
+    const work = plan.pending.then((reply) => deliver(token, reply)).catch((error) =>
       logError("Could not send the interaction follow-up:", error)
     );
     const waitUntil = options.waitUntil ?? executionWaitUntil(c);

@@ -42,7 +42,7 @@ const options = Object.fromEntries(
   }).filter(([, value]) => value !== undefined),
 );
 const plan = responder.plan({ name: values.command, options, userId: "local" });
-const reply = "reply" in plan ? plan.reply : await plan.run();
+const reply = "reply" in plan ? plan.reply : await plan.pending;
 console.log(reply.ephemeral ? `(only you can see this)\n${reply.content}` : reply.content);
 if (reply.image) {
   await Deno.writeFile(values.out, reply.image.data);
