@@ -61,3 +61,20 @@ export {
   plausibility,
   toLexicon,
 } from "./plausibility.ts";
+export {
+  type CorpusOptions,
+  type CorpusProgress,
+  type CorpusSummary,
+  explainCorpus,
+  readLines,
+} from "./corpus.ts";
+export {
+  type AttentionStats,
+  attentionStats,
+  CorpusAggregate,
+  type Histogram,
+  type ItemRecord,
+  type MethodSummary,
+  type WordStat,
+} from "./aggregate.ts";
+export { renderReport } from "./report.ts";

@@ -1,0 +1,383 @@
+/**
+ * `explainCorpus`: explains every item of a corpus file with one or more methods, in bounded memory,
+ * and resumably. The input (JSONL with a `text` and optional `id` per line, or plain text, one item per
+ * line) is streamed; each item's record is appended to `DIR/items.jsonl` as one line written with one
+ * call, and only the aggregates (aggregate.ts) and the set of finished ids stay in memory. When `DIR`
+ * already holds a run of the same settings, the records there are folded into the aggregates and their
+ * items are skipped: a run killed midway resumes without redoing them (a torn last line, from a kill in
+ * the middle of a write, is cut off first). At the end (or when aborted) it writes `DIR/summary.json`
+ * and `DIR/report.html`. Resident memory is sampled as it goes and reported in the summary.
+ *
+ * Uses the Deno file-system API.
+ *
+ * @module
+ */
+import { AbortError, explain, type Explanation, InputError, type Model } from "@glassbox/core";
+import {
+  type AggregateOptions,
+  attentionStats,
+  CorpusAggregate,
+  type ItemMethodRecord,
+  type ItemRecord,
+  type MethodSummary,
+} from "./aggregate.ts";
+import { faithfulness } from "./faithfulness.ts";
+import { renderReport } from "./report.ts";
+
+/** Progress of a corpus run, reported after every item. */
+export interface CorpusProgress {
+  /** Items done, counting the ones a resumed run found already done. */
+  done: number;
+  /** Items in the input (after `limit`). */
+  total: number;
+  /** Items found done when the run started. */
+  resumed: number;
+  elapsedMs: number;
+  /** Estimated time left, from the pace of this run. */
+  etaMs: number;
+}
+
+/** Options for {@link explainCorpus}. */
+export interface CorpusOptions extends AggregateOptions {
+  model: Model;
+  /** Method ids; every item is explained with each. */
+  methods: readonly string[];
+  /** Method options, shared by the methods (each takes the ones it knows: unknown ones are an error). */
+  params?: Record<string, Record<string, unknown>>;
+  /** Corpus file: `.jsonl` (`{"text": ..., "id"?: ...}` per line) or plain text, one item per line. */
+  input: string;
+  /** Output directory (created). */
+  out: string;
+  /** Input format; `auto` picks jsonl for `.jsonl`/`.json` files and for lines starting with `{`. @default "auto" */
+  format?: "auto" | "jsonl" | "text";
+  /** Compute faithfulness per item (the report's distributions). @default true */
+  faithfulness?: boolean;
+  /** Explain at most this many items of the input. */
+  limit?: number;
+  /** Start over: discard what `out` holds. @default false */
+  restart?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (progress: CorpusProgress) => void;
+}
+
+/** `DIR/summary.json`. */
+export interface CorpusSummary {
+  model: { id: string; task: string; architecture: string };
+  methods: string[];
+  input: string;
+  /** True when every item of the input is done. */
+  complete: boolean;
+  items: number;
+  errors: number;
+  /** Items found done when this run started. */
+  resumed: number;
+  labels: Record<string, number>;
+  perMethod: Record<string, MethodSummary>;
+  /** Resident set size samples (MB) as items went by. */
+  memory: { items: number; rssMB: number }[];
+  elapsedMs: number;
+}
+
+/** The settings that must match for a run to resume another. */
+interface RunSettings {
+  model: string;
+  methods: string[];
+  params: Record<string, Record<string, unknown>>;
+  faithfulness: boolean;
+  input: string;
+}
+
+/** Lines of a text file, streamed (`\r\n` or `\n`). */
+export async function* readLines(path: string): AsyncGenerator<string> {
+  const file = await Deno.open(path);
+  let buffer = "";
+  for await (const chunk of file.readable.pipeThrough(new TextDecoderStream())) {
+    buffer += chunk;
+    let start = 0;
+    for (let nl = buffer.indexOf("\n"); nl >= 0; nl = buffer.indexOf("\n", start)) {
+      yield buffer.slice(start, nl).replace(/\r$/, "");
+      start = nl + 1;
+    }
+    buffer = buffer.slice(start);
+  }
+  if (buffer) yield buffer.replace(/\r$/, "");
+}
+
+/** One corpus item: its id and text, or why the line is not an item. */
+function parseItem(line: string, lineNo: number, jsonl: boolean): { id: string; text: string } {
+  if (!jsonl) return { id: String(lineNo), text: line };
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    throw new InputError(
+      `line ${lineNo} is not JSON; a JSONL corpus has one {"text": ...} object per line`,
+    );
+  }
+  const item = value as { id?: unknown; text?: unknown };
+  if (!item || typeof item !== "object" || typeof item.text !== "string") {
+    throw new InputError(
+      `line ${lineNo} has no "text" string; a JSONL corpus has one {"text": ...} object per line`,
+    );
+  }
+  const id = item.id === undefined ? String(lineNo) : String(item.id);
+  return { id, text: item.text };
+}
+
+async function isJsonl(path: string, format: CorpusOptions["format"]): Promise<boolean> {
+  if (format === "jsonl") return true;
+  if (format === "text") return false;
+  if (format !== "auto" && format !== undefined) {
+    throw new TypeError(
+      `"format" must be one of auto, jsonl, text, current value is ${JSON.stringify(format)}`,
+    );
+  }
+  if (/\.jsonl?$/i.test(path)) return true;
+  for await (const line of readLines(path)) {
+    if (line.trim()) return line.trimStart().startsWith("{");
+  }
+  return false;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}
+
+/** Cuts a torn last line (a kill in the middle of a write) off the items file. */
+async function cutTornLine(path: string): Promise<void> {
+  const { size } = await Deno.stat(path);
+  if (size === 0) return;
+  const file = await Deno.open(path, { read: true, write: true });
+  try {
+    // Scan back from the end in chunks for the last newline.
+    const chunk = new Uint8Array(64 * 1024);
+    let end = size;
+    let keep = 0;
+    search: while (end > 0) {
+      const start = Math.max(0, end - chunk.length);
+      await file.seek(start, Deno.SeekMode.Start);
+      const view = chunk.subarray(0, end - start);
+      let read = 0;
+      while (read < view.length) read += (await file.read(view.subarray(read))) ?? view.length;
+      for (let i = view.length - 1; i >= 0; i--) {
+        if (view[i] === 0x0a) {
+          keep = start + i + 1;
+          break search;
+        }
+      }
+      end = start;
+    }
+    if (keep < size) await file.truncate(keep);
+  } finally {
+    file.close();
+  }
+}
+
+/** Writes all of `bytes` (one record line) to the file. */
+async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
+  let written = 0;
+  while (written < bytes.length) written += await file.write(bytes.subarray(written));
+}
+
+/** The per-item record of one method's explanation. */
+async function methodRecord(
+  model: Model,
+  explanation: Explanation,
+  withFaithfulness: boolean,
+  signal?: AbortSignal,
+): Promise<ItemMethodRecord> {
+  const words: [string, number][] = explanation.words?.length
+    ? explanation.words.map((w) => [w.text, round(w.score)])
+    : explanation.tokens.flatMap((t, i) =>
+      t.special ? [] : [[t.text, round(explanation.scores[i])]]
+    );
+  const record: ItemMethodRecord = { words, elapsedMs: round(explanation.diagnostics.elapsedMs) };
+  if (withFaithfulness) {
+    const f = await faithfulness(model, explanation, { signal });
+    record.faithfulness = {
+      comprehensiveness: round(f.comprehensiveness.aopc),
+      sufficiency: round(f.sufficiency.aopc),
+      deletion: round(f.deletion.auc),
+      insertion: round(f.insertion.auc),
+    };
+  }
+  if (explanation.attention) {
+    const a = explanation.attention;
+    const key = `${a.kind}:${a.layer ?? "all"}/${a.head ?? "all"}`;
+    record.attention = {
+      [key]: attentionStats(a.matrix, explanation.tokens.map((t) => t.special)),
+    };
+  }
+  return record;
+}
+
+const round = (x: number) => Math.round(x * 1e6) / 1e6;
+
+/**
+ * Explains a corpus and writes `items.jsonl`, `summary.json` and `report.html` to `out`.
+ *
+ * @param options Model, methods, input, output directory, and the rest.
+ * @returns The summary (also in `out/summary.json`).
+ * @throws InputError when a JSONL line is not an item or `out` holds a run with other settings;
+ *   AbortError when aborted (after writing the summary and report of the items done).
+ *
+ * @example Explain a corpus with occlusion
+ * ```ts ignore
+ * import { loadModel } from "@glassbox/core";
+ * import { explainCorpus } from "@glassbox/eval";
+ * const model = await loadModel("distilbert-sentiment");
+ * const summary = await explainCorpus({ model, methods: ["occlusion"], input: "reviews.jsonl", out: "out" });
+ * console.log(summary.perMethod.occlusion.labels.POSITIVE.topPositive);
+ * ```
+ */
+export async function explainCorpus(options: CorpusOptions): Promise<CorpusSummary> {
+  const started = performance.now();
+  const { model, input, out } = options;
+  if (options.methods.length === 0) {
+    throw new RangeError(`Cannot explain a corpus: give at least one method`);
+  }
+  if (options.limit !== undefined && !(Number.isInteger(options.limit) && options.limit >= 1)) {
+    throw new RangeError(`"limit" must be an integer >= 1, current value is ${options.limit}`);
+  }
+  if (!(await exists(input))) throw new InputError(`Cannot read corpus ${input}: no such file`);
+  const jsonl = await isJsonl(input, options.format);
+  const withFaithfulness = options.faithfulness ?? true;
+  const settings: RunSettings = {
+    model: model.id,
+    methods: [...options.methods],
+    params: options.params ?? {},
+    faithfulness: withFaithfulness,
+    input,
+  };
+
+  await Deno.mkdir(out, { recursive: true });
+  const itemsPath = `${out}/items.jsonl`, runPath = `${out}/run.json`;
+  if (options.restart) {
+    for (const p of [itemsPath, runPath]) if (await exists(p)) await Deno.remove(p);
+  }
+  const aggregate = new CorpusAggregate(options);
+  const done = new Set<string>();
+  if (await exists(runPath)) {
+    const previous = JSON.parse(await Deno.readTextFile(runPath)) as RunSettings;
+    if (JSON.stringify(previous) !== JSON.stringify(settings)) {
+      throw new InputError(
+        `${out} holds a run with other settings (${JSON.stringify(previous)}); ` +
+          `use another --out, or --restart to discard it`,
+      );
+    }
+    if (await exists(itemsPath)) {
+      await cutTornLine(itemsPath);
+      for await (const line of readLines(itemsPath)) {
+        if (!line) continue;
+        const record = JSON.parse(line) as ItemRecord;
+        if (done.has(record.id)) continue;
+        done.add(record.id);
+        aggregate.add(record);
+      }
+    }
+  } else {
+    await Deno.writeTextFile(runPath, JSON.stringify(settings, null, 2) + "\n");
+  }
+  const resumed = done.size;
+
+  let total = 0;
+  for await (const line of readLines(input)) {
+    if (line.trim()) total++;
+    if (options.limit !== undefined && total >= options.limit) break;
+  }
+
+  const memory: CorpusSummary["memory"] = [];
+  const sampleEvery = Math.max(1, Math.floor(total / 50));
+  const sample = (items: number) => {
+    memory.push({ items, rssMB: Math.round(Deno.memoryUsage().rss / 1e5) / 10 });
+  };
+  sample(done.size);
+
+  const file = await Deno.open(itemsPath, { append: true, create: true });
+  const encoder = new TextEncoder();
+  let processed = 0, seen = 0, lineNo = 0;
+  const runStarted = performance.now();
+  let aborted: unknown;
+  try {
+    for await (const line of readLines(input)) {
+      lineNo++;
+      if (!line.trim()) continue;
+      if (options.limit !== undefined && seen >= options.limit) break;
+      seen++;
+      const item = parseItem(line, lineNo, jsonl);
+      if (done.has(item.id)) continue;
+      if (options.signal?.aborted) throw new AbortError();
+      const record: ItemRecord = { id: item.id, text: item.text };
+      try {
+        const methods: Record<string, ItemMethodRecord> = {};
+        let first: Explanation | undefined;
+        for (const method of options.methods) {
+          const explanation = await explain(model, item.text, {
+            method,
+            params: options.params?.[method],
+            targetId: first?.target.id,
+            signal: options.signal,
+          });
+          first ??= explanation;
+          methods[method] = await methodRecord(
+            model,
+            explanation,
+            withFaithfulness,
+            options.signal,
+          );
+        }
+        record.label = first!.target.label;
+        record.probability = round(first!.target.probability);
+        record.methods = methods;
+      } catch (error) {
+        // Items the model cannot take are recorded and counted; anything else stops the run.
+        if (!(error instanceof InputError)) throw error;
+        record.error = error.message;
+      }
+      await writeAll(file, encoder.encode(JSON.stringify(record) + "\n"));
+      done.add(item.id);
+      aggregate.add(record);
+      processed++;
+      if (done.size % sampleEvery === 0) sample(done.size);
+      const elapsedMs = performance.now() - runStarted;
+      options.onProgress?.({
+        done: done.size,
+        total,
+        resumed,
+        elapsedMs,
+        etaMs: (elapsedMs / processed) * Math.max(0, total - done.size),
+      });
+    }
+  } catch (error) {
+    if (!(error instanceof AbortError)) throw error;
+    aborted = error;
+  } finally {
+    file.close();
+  }
+  sample(done.size);
+
+  const folded = aggregate.summary();
+  const summary: CorpusSummary = {
+    model: { id: model.id, task: model.task, architecture: model.architecture },
+    methods: [...options.methods],
+    input,
+    complete: aborted === undefined && done.size >= total,
+    items: folded.items,
+    errors: folded.errors,
+    resumed,
+    labels: folded.labels,
+    perMethod: folded.methods,
+    memory,
+    elapsedMs: performance.now() - started,
+  };
+  await Deno.writeTextFile(`${out}/summary.json`, JSON.stringify(summary, null, 2) + "\n");
+  await Deno.writeTextFile(`${out}/report.html`, renderReport(summary));
+  if (aborted) throw aborted;
+  return summary;
+}
