@@ -104,7 +104,72 @@ const TYPES: Record<string, string> = {
  * The embedding site: test pages with a strict CSP (no inline scripts or styles), the built widget
  * under /widget/, the model's files under /models/ID/ for on-device mode, and axe-core.
  */
-function startSite(api: string, modelDir: URL) {
+/**
+ * A canned API under /fake/ for what the real one cannot show on demand: a slow method that reports
+ * progress over SSE, and an attention matrix (with layer and head options) built on a real
+ * explanation's tokens. Records the bodies it was sent.
+ */
+function fakeApi(template: Explanation) {
+  const requests: Record<string, unknown>[] = [];
+  const methods = [
+    { id: "occlusion", kind: "perturbation", description: "", options: [], needs: {} },
+    {
+      id: "attention",
+      kind: "internals",
+      description: "",
+      options: ["layer", "head"].map((name) => ({
+        name,
+        type: "integer",
+        default: undefined,
+        min: 0,
+        max: 1,
+        description: "",
+      })),
+      needs: { attention: true },
+    },
+  ];
+  async function handle(req: Request, path: string): Promise<Response> {
+    if (path === "/v1/methods") return Response.json({ methods });
+    const body = await req.json();
+    requests.push(body);
+    const n = template.tokens.length;
+    const layer = body.params?.layer as number | undefined;
+    const e: Explanation = {
+      ...template,
+      method: { id: body.method, output: "logit", params: body.params ?? {} },
+      attention: {
+        kind: "raw",
+        layer,
+        // Row i attends most to token (i + layer) mod n: a matrix each layer changes visibly.
+        matrix: Array.from(
+          { length: n },
+          (_, i) =>
+            Array.from(
+              { length: n },
+              (_, j) => (j === (i + (layer ?? 0)) % n ? 0.7 : 0.3 / (n - 1)),
+            ),
+        ),
+      },
+    };
+    const encoder = new TextEncoder();
+    const stream = new ReadableStream<Uint8Array>({
+      async start(controller) {
+        const send = (event: string, data: unknown) =>
+          controller.enqueue(encoder.encode(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`));
+        for (let done = 1; done <= 3; done++) {
+          send("progress", { method: body.method, done, total: 4 });
+          await new Promise((r) => setTimeout(r, 150));
+        }
+        send("result", e);
+        controller.close();
+      },
+    });
+    return new Response(stream, { headers: { "content-type": "text/event-stream" } });
+  }
+  return { requests, handle };
+}
+
+function startSite(api: string, modelDir: URL, fake: ReturnType<typeof fakeApi>) {
   const csp = [
     "default-src 'self'",
     "script-src 'self' 'wasm-unsafe-eval'",
@@ -126,6 +191,11 @@ function startSite(api: string, modelDir: URL) {
         `</glassbox-explain>`,
       "glassbox-widget-device.js",
     ),
+    "/fake.html": page(
+      `<h1>Attention</h1><glassbox-explain api="/fake" method="attention" text="${TEXT}">` +
+        `</glassbox-explain>`,
+      "glassbox-widget.js",
+    ),
   };
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
     const { pathname } = new URL(req.url);
@@ -134,6 +204,7 @@ function startSite(api: string, modelDir: URL) {
         headers: { "content-type": "text/html; charset=utf-8", "content-security-policy": csp },
       });
     }
+    if (pathname.startsWith("/fake/")) return await fake.handle(req, pathname.slice(5));
     let file: URL | undefined;
     if (pathname === "/axe.min.js") file = new URL("node_modules/axe-core/axe.min.js", ROOT);
     else if (/^\/widget\/[\w.-]+$/.test(pathname)) file = new URL(pathname.slice(8), DIST);
@@ -284,7 +355,8 @@ Deno.test({
   const model = models.find((m: { default: boolean }) => m.default) ?? models[0];
   assert.equal(model.id, MODEL);
   const modelDir = new URL(`${MODEL}/`, ROOT);
-  const site = startSite(api.origin, modelDir);
+  const fake = fakeApi(await apiExplain(api.origin, { text: TEXT, model: model.id }));
+  const site = startSite(api.origin, modelDir, fake);
   const context = await launch();
   const shots = await Deno.makeTempDir({ prefix: "glassbox-widget-shots-" });
   try {
@@ -490,6 +562,36 @@ Deno.test({
       await device.screenshot({ path: `${shots}/device.png`, fullPage: true });
       await device.close();
     });
+
+    await t.step(
+      "canned API: progress while streaming, attention matrix, layer selector",
+      async () => {
+        const canned = await open(context, `${site.origin}/fake.html`);
+        const progress = canned.locator("glassbox-explain progress");
+        await progress.waitFor({ timeout: 5_000 });
+        assert.equal(await progress.getAttribute("aria-label"), "Computing attention");
+        assert.equal(await progress.getAttribute("max"), "4");
+        const e = await explanationOf(canned, (e) => e.attention !== undefined);
+        assert.equal(await progress.count(), 0, "progress disappears with the result");
+        const n = e.tokens.length;
+        const cells = canned.locator("glassbox-explain .att tbody td");
+        assert.equal(await cells.count(), n * n);
+        const colour = (i: number) =>
+          cells.nth(i).evaluate((el) => getComputedStyle(el).backgroundColor);
+        const { r, g, b } = scoreColor(0.7, 0.7);
+        assert.equal(await colour(0), `rgb(${r}, ${g}, ${b})`, "cell (0, 0) is the row's maximum");
+        await canned.locator("glassbox-explain").getByLabel("Layer").selectOption("1");
+        await explanationOf(canned, (e) => e.attention?.layer === 1);
+        assert.deepEqual(fake.requests.at(-1)?.params, { layer: 1 });
+        assert.equal(
+          await colour(1),
+          `rgb(${r}, ${g}, ${b})`,
+          "layer 1 moves the maximum to (0, 1)",
+        );
+        await canned.screenshot({ path: `${shots}/attention_canned.png`, fullPage: true });
+        await canned.close();
+      },
+    );
 
     await t.step("playground at the API's / (screenshot)", async () => {
       const playground = await open(context, `${api.origin}/`);

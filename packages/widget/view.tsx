@@ -308,6 +308,10 @@ function AttentionView(
           ))}
         </div>
       )}
+      <p class="meta">
+        Each row is a token and shows where it attends; darker red is more weight (largest{" "}
+        {max.toFixed(2)}).
+      </p>
       <div class="att">
         <table>
           <caption class="sr">Rows attend to columns; cell values are attention weights</caption>
