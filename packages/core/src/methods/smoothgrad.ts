@@ -1,0 +1,72 @@
+/**
+ * SmoothGrad: saliency averaged over noisy copies of the input. Gaussian noise with standard
+ * deviation `noise` x (the standard deviation of the input's embedding values) is added to every
+ * token's embedding, `samples` times; each token's score is the mean over samples of the L2 norm of
+ * its gradient (the saliency map, smoothed as in the paper). Seeded, so a seed reproduces the scores.
+ *
+ * @see Smilkov, Thorat, Kim, Viégas & Wattenberg, "SmoothGrad: removing noise by adding noise", 2017.
+ *   https://arxiv.org/abs/1706.03825
+ * @module
+ */
+import { Random } from "../numerics/random.ts";
+import {
+  BATCH_SIZE_OPTION,
+  gradients,
+  normPerToken,
+  runnerFor,
+  SEED_OPTION,
+  stddev,
+} from "./_gradient.ts";
+import type { MethodSpec } from "./types.ts";
+
+/** The SmoothGrad method (`smoothgrad`). */
+export const smoothgrad: MethodSpec = {
+  id: "smoothgrad",
+  kind: "gradient",
+  description: "Saliency averaged over copies of the input embeddings with Gaussian noise added.",
+  paper: "Smilkov et al. 2017",
+  options: [
+    {
+      name: "samples",
+      type: "integer",
+      default: 20,
+      min: 1,
+      max: 1024,
+      description: "Noisy copies.",
+    },
+    {
+      name: "noise",
+      type: "number",
+      default: 0.1,
+      min: 0,
+      max: 10,
+      description:
+        "Noise standard deviation as a fraction of the standard deviation of the input embeddings.",
+    },
+    SEED_OPTION,
+    BATCH_SIZE_OPTION,
+  ],
+  needs: { gradients: true },
+  async run(ctx) {
+    const samples = ctx.params.samples as number;
+    const runner = await runnerFor(ctx);
+    const x = runner.embed(ctx.ids);
+    const sigma = (ctx.params.noise as number) * stddev(x);
+    const random = new Random(ctx.params.seed as number);
+    const size = x.length;
+    const embeds = new Float32Array(samples * size);
+    for (let s = 0; s < samples; s++) {
+      for (let j = 0; j < size; j++) embeds[s * size + j] = x[j] + sigma * random.normal();
+    }
+    const { grads } = await gradients(ctx, runner, embeds, samples);
+    const n = ctx.ids.length;
+    const scores = new Array<number>(n).fill(0);
+    for (let s = 0; s < samples; s++) {
+      normPerToken(grads.subarray(s * size, (s + 1) * size), n, runner.hidden).forEach((
+        v,
+        i,
+      ) => (scores[i] += v / samples));
+    }
+    return { scores, diagnostics: { noiseStddev: sigma } };
+  },
+};
