@@ -14,6 +14,7 @@
 
 import { execFileSync } from "node:child_process";
 import { mkdir, writeFile } from "node:fs/promises";
+import { loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
@@ -140,6 +141,8 @@ async function main() {
     date: new Date().toISOString(),
     input: "64-token explanation (packages/render/testdata/fixtures.ts longText(64)), width 800",
     warmup: WARMUP,
+    // 1-minute load average when the run ended: other work on the 2 cores slows the PNG times.
+    loadAverage1m: Math.round(loadavg()[0] * 100) / 100,
     results,
   };
   await writeFile(out, JSON.stringify(report, null, 2) + "\n");

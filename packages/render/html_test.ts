@@ -50,5 +50,5 @@ Deno.test("special tokens are marked, predictions are a table with a caption", (
   assert.ok(html.includes("rather than <strong>NEGATIVE</strong> (p = 0.066)"));
   assert.ok(html.includes("convergence delta 0.00310"));
   const words = [...renderHtml(english(), { level: "word" }).matchAll(TOKEN)].map((m) => m[7]);
-  assert.ok(words.includes("wasn&#39;t") && words.includes("genuinely"));
+  assert.ok(words.includes("genuinely") && !words.includes("genuine"));
 });

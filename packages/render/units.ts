@@ -11,7 +11,8 @@
  * @module
  */
 
-import type { Explanation, Token, Word } from "../core/src/explanation.ts";
+import type { Explanation, Word } from "../core/src/explanation.ts";
+import { mergeWords as mergeCoreWords } from "../core/src/words.ts";
 
 /** One chip: a token, or a word made of consecutive tokens. */
 export interface DisplayUnit {
@@ -60,11 +61,6 @@ function surface(text: string, start: number, end: number, prevEnd: number) {
   };
 }
 
-/** Special tokens are flagged, or have no span in the text. */
-function isSpecial(t: Token): boolean {
-  return t.special || t.start === t.end;
-}
-
 function checkScores(explanation: Explanation): void {
   if (explanation.scores.length !== explanation.tokens.length) {
     throw new RangeError(
@@ -73,13 +69,21 @@ function checkScores(explanation: Explanation): void {
   }
 }
 
-/** The tokens of an explanation as chips. */
+/** Shown for a byte-level piece that holds only continuation bytes of the character before it. */
+export const CONTINUATION_LABEL = "·";
+
+/**
+ * The tokens of an explanation as chips. Special tokens show their token text; a non-special token
+ * with an empty span (core's convention for a byte-level piece holding only the continuation bytes
+ * of a character, e.g. the 2nd and 3rd pieces of an emoji) shows {@link CONTINUATION_LABEL},
+ * joined to the chip before it.
+ */
 export function tokenUnits(explanation: Explanation): DisplayUnit[] {
   checkScores(explanation);
   const { text, tokens, scores } = explanation;
   let prevEnd = 0;
   return tokens.map((t, i) => {
-    if (isSpecial(t)) {
+    if (t.special) {
       return {
         label: visible(t.text) || "\u2205",
         score: scores[i],
@@ -89,48 +93,23 @@ export function tokenUnits(explanation: Explanation): DisplayUnit[] {
         breakAfter: false,
       };
     }
-    const s = surface(text, t.start, t.end, prevEnd);
+    const s = t.start === t.end
+      ? { label: CONTINUATION_LABEL, spaceBefore: false, breakAfter: false }
+      : surface(text, t.start, t.end, prevEnd);
     prevEnd = Math.max(prevEnd, t.end);
     // A special token is never part of a word: keep a word gap after it.
-    if (i > 0 && isSpecial(tokens[i - 1])) s.spaceBefore = true;
+    if (i > 0 && tokens[i - 1].special) s.spaceBefore = true;
     return { ...s, score: scores[i], tokens: [i, i], special: false };
   });
 }
 
 /**
- * Merges subword pieces into words: consecutive non-special tokens with no whitespace between
- * them form one word, whose score is the sum of theirs (attributions are additive).
+ * Merges subword pieces into words with core's rule (pieces that touch with no whitespace between
+ * them; punctuation and CJK characters are words of their own), scores summed.
  */
 export function mergeWords(explanation: Explanation): Word[] {
   checkScores(explanation);
-  const { text, tokens, scores } = explanation;
-  const words: Word[] = [];
-  let current: Word | undefined;
-  for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i];
-    if (isSpecial(t)) {
-      current = undefined;
-      continue;
-    }
-    const joins = current !== undefined && t.start <= current.end &&
-      !/^\s/.test(text.slice(t.start, t.end));
-    if (joins && current) {
-      current.end = Math.max(current.end, t.end);
-      current.tokens[1] = i;
-      current.score += scores[i];
-      current.text = text.slice(current.start, current.end);
-    } else {
-      current = {
-        text: text.slice(t.start, t.end),
-        start: t.start,
-        end: t.end,
-        tokens: [i, i],
-        score: scores[i],
-      };
-      words.push(current);
-    }
-  }
-  return words;
+  return mergeCoreWords(explanation.text, explanation.tokens, explanation.scores, "sum");
 }
 
 /**

@@ -24,26 +24,30 @@ Deno.test("special tokens keep their token text; WordPiece ## never shows", () =
   assert.equal(units[16].label, "[SEP]");
 });
 
-Deno.test("mergeWords joins pieces without whitespace between and sums their scores", () => {
+Deno.test("mergeWords (core's rule) joins touching pieces and sums their scores", () => {
   const words = mergeWords(english());
   const byText = new Map(words.map((w) => [w.text, w]));
-  assert.deepEqual(byText.get("wasn't")?.tokens, [3, 5]);
-  assert.ok(Math.abs(byText.get("wasn't")!.score - (-0.31 - 0.04 - 0.12)) < 1e-12);
   assert.deepEqual(byText.get("genuinely")?.tokens, [11, 12]);
-  assert.deepEqual(byText.get("all,")?.tokens, [8, 9]);
+  assert.ok(Math.abs(byText.get("genuinely")!.score - (0.22 + 0.07)) < 1e-12);
+  assert.deepEqual(byText.get("wasn")?.tokens, [3, 3], "the apostrophe splits, as BERT does");
+  assert.deepEqual(byText.get("all")?.tokens, [8, 8], "punctuation is a word of its own");
   const units = displayUnits(english(), "word");
   assert.deepEqual(units.map((u) => u.label), [
     "[CLS]",
     "The",
     "movie",
-    "wasn't",
+    "wasn",
+    "'",
+    "t",
     "bad",
     "at",
-    "all,",
+    "all",
+    ",",
     "a",
     "genuinely",
     "fun",
-    "ride!",
+    "ride",
+    "!",
     "[SEP]",
   ]);
 });
@@ -80,4 +84,28 @@ Deno.test("a scores/tokens mismatch and an unknown level are clear errors", () =
   assert.throws(() => displayUnits(oneToken(), "char" as "word"), {
     message: 'Cannot render explanation: unknown level "char", use "token" or "word"',
   });
+});
+
+Deno.test("a byte-level piece with an empty span joins the character before it", () => {
+  // GPT-2 splits 🙂 (4 UTF-8 bytes) into pieces; core gives the first the character and the
+  // others an empty span at its end.
+  const e = oneToken();
+  e.text = "hi 🙂";
+  e.tokens = [
+    { id: 1, text: "hi", start: 0, end: 2, special: false },
+    { id: 2, text: "ĠðŁ", start: 2, end: 5, special: false },
+    { id: 3, text: "Ļ", start: 5, end: 5, special: false },
+    { id: 4, text: "Ĥ", start: 5, end: 5, special: false },
+  ];
+  e.scores = [0.1, 0.2, 0.3, -0.4];
+  const units = displayUnits(e);
+  assert.deepEqual(units.map((u) => [u.label, u.special, u.spaceBefore]), [
+    ["hi", false, false],
+    ["🙂", false, true],
+    ["·", false, false],
+    ["·", false, false],
+  ]);
+  const words = displayUnits(e, "word");
+  assert.deepEqual(words.map((u) => [u.label, u.tokens]), [["hi", [0, 0]], ["🙂", [1, 3]]]);
+  assert.ok(Math.abs(words[1].score - 0.1) < 1e-12);
 });
