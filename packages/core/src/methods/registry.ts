@@ -7,9 +7,21 @@
 import { UnknownMethodError } from "../errors.ts";
 import type { MethodSpec } from "./types.ts";
 import { occlusion } from "./occlusion.ts";
+import { saliency } from "./saliency.ts";
+import { gradientXInput } from "./gradient_x_input.ts";
+import { integratedGradients } from "./integrated_gradients.ts";
+import { smoothgrad } from "./smoothgrad.ts";
+import { gradientShap } from "./gradient_shap.ts";
 
 /** The registered methods, in the order they are listed to users. */
-export const METHODS: readonly MethodSpec[] = Object.freeze([occlusion]);
+export const METHODS: readonly MethodSpec[] = Object.freeze([
+  integratedGradients,
+  gradientXInput,
+  saliency,
+  smoothgrad,
+  gradientShap,
+  occlusion,
+]);
 
 const byId = new Map(METHODS.map((m) => [m.id, m]));
 
