@@ -469,6 +469,7 @@ Deno.test({
       const expected = await apiExplain(api.origin, {
         text: typed,
         model: model.id,
+        method: before.method.id,
         targetId: other.id,
       });
       assertScoresClose(e.scores, expected.scores, 1e-9);
