@@ -1,0 +1,570 @@
+/**
+ * Unit tests of the API through `app.request()` (no server): every route, every error code, the
+ * headers that make embedding work, and that results equal what core computes directly.
+ */
+import assert from "node:assert/strict";
+import {
+  explain,
+  loadModel,
+  MAX_TEXT_CHARS,
+  METHODS,
+  type Model,
+  ModelLoadError,
+  predict,
+} from "@glassbox/core";
+import { type ApiOptions, createApp } from "./app.ts";
+import { TEST_MODEL, testModelsDir } from "./test_models.ts";
+
+const modelsDir = await testModelsDir();
+const model: Model = await loadModel(new URL(`${TEST_MODEL}/`, modelsDir));
+model.id = TEST_MODEL;
+
+function makeApp(options: ApiOptions = {}) {
+  return createApp({
+    models: [TEST_MODEL],
+    loadModel: () => Promise.resolve(model),
+    initRenderer: () => Promise.resolve(),
+    log: () => {},
+    ...options,
+  });
+}
+
+const app = makeApp({ limits: { rateLimit: null } });
+
+function post(path: string, body: unknown, headers: Record<string, string> = {}) {
+  return app.request(path, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+}
+
+async function expectError(
+  response: Response | Promise<Response>,
+  status: number,
+  code: string,
+  message?: string | RegExp,
+) {
+  const r = await response;
+  const body = await r.json();
+  assert.equal(r.status, status, JSON.stringify(body));
+  assert.equal(body.error.code, code);
+  assert.equal(typeof body.error.details, "object");
+  if (typeof message === "string") assert.equal(body.error.message, message);
+  else if (message) assert.match(body.error.message, message);
+  return { response: r, body };
+}
+
+const withoutTime = <T extends { diagnostics: { elapsedMs: number } }>(x: T) => ({
+  ...x,
+  diagnostics: { ...x.diagnostics, elapsedMs: 0 },
+});
+
+Deno.test("GET /healthz and /readyz (503 until the model is loaded)", async () => {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const slow = makeApp({ loadModel: () => gate.then(() => model) });
+  assert.deepEqual(await (await slow.request("/healthz")).json(), { status: "ok" });
+  const { response, body } = await expectError(slow.request("/readyz"), 503, "not_ready");
+  assert.equal(response.headers.get("retry-after"), "1");
+  assert.deepEqual(body.error.details.models, { [TEST_MODEL]: "loading" });
+  release();
+  await gate;
+  await new Promise((r) => setTimeout(r, 0));
+  const ready = await slow.request("/readyz");
+  assert.equal(ready.status, 200);
+  assert.deepEqual(await ready.json(), { status: "ready", models: { [TEST_MODEL]: "ready" } });
+});
+
+Deno.test("GET /v1/models lists the served model", async () => {
+  const body = await (await app.request("/v1/models")).json();
+  assert.deepEqual(body, {
+    models: [{
+      id: TEST_MODEL,
+      task: "text-classification",
+      architecture: model.architecture,
+      labels: model.labels,
+      maxTokens: model.maxTokens,
+      default: true,
+    }],
+  });
+});
+
+Deno.test("GET /v1/methods lists core's methods, outputs, aggregations and limits", async () => {
+  const body = await (await app.request("/v1/methods")).json();
+  assert.deepEqual(body.methods.map((m: { id: string }) => m.id), METHODS.map((m) => m.id));
+  const occlusion = body.methods.find((m: { id: string }) => m.id === "occlusion");
+  const spec = METHODS.find((m) => m.id === "occlusion")!;
+  assert.deepEqual(occlusion.options, JSON.parse(JSON.stringify(spec.options)));
+  assert.deepEqual(body.outputs, ["logit", "probability", "log-probability"]);
+  assert.deepEqual(body.aggregations, ["sum", "mean", "max"]);
+  assert.deepEqual(body.limits, {
+    maxTextChars: MAX_TEXT_CHARS,
+    maxTokens: { [TEST_MODEL]: model.maxTokens },
+    maxBodyBytes: 65536,
+    maxTopK: 100,
+    timeoutMs: 30000,
+    concurrency: 2,
+    queueSize: 16,
+    rateLimit: null,
+  });
+});
+
+Deno.test("POST /v1/predict equals core's predict", async () => {
+  const response = await post("/v1/predict", { text: "What a wonderful day", topK: 2 });
+  assert.equal(response.status, 200);
+  const expected = await predict(model, "What a wonderful day", { topK: 2 });
+  assert.deepEqual(withoutTime(await response.json()), withoutTime(expected));
+});
+
+Deno.test("POST /v1/explain equals core's explain, options and target included", async () => {
+  const request = {
+    text: "What a wonderful day",
+    method: "occlusion",
+    target: "POSITIVE",
+    output: "probability",
+    params: { window: 2 },
+  } as const;
+  const response = await post("/v1/explain", request);
+  assert.equal(response.status, 200);
+  assert.equal(response.headers.get("cross-origin-resource-policy"), "cross-origin");
+  const expected = await explain(model, request.text, { ...request });
+  const body = await response.json();
+  assert.deepEqual(withoutTime(body), withoutTime(expected));
+  assert.equal(body.target.label, "POSITIVE");
+  assert.deepEqual(body.method.params, { window: 2, replacement: "remove", aggregation: "sum" });
+});
+
+Deno.test("POST /v1/explain/stream sends progress events, then the result", async () => {
+  const response = await post("/v1/explain/stream", { text: "What a wonderful day" });
+  assert.equal(response.status, 200);
+  assert.equal(response.headers.get("content-type"), "text/event-stream; charset=utf-8");
+  const events = (await response.text()).trim().split("\n\n").map((block) => {
+    const [event, data] = block.split("\n");
+    return { event: event.slice(7), data: JSON.parse(data.slice(6)) };
+  });
+  assert.deepEqual(events[0], {
+    event: "progress",
+    data: { method: "occlusion", done: 0, total: 5 },
+  });
+  const last = events.at(-1)!;
+  assert.equal(last.event, "result");
+  const expected = await explain(model, "What a wonderful day");
+  assert.deepEqual(withoutTime(last.data), withoutTime(expected));
+});
+
+Deno.test("POST /v1/explain/stream reports a failure after the headers as an error event", async () => {
+  const response = await post("/v1/explain/stream", { text: "a b", target: "NEUTRAL" });
+  const text = await response.text();
+  assert.equal(response.status, 200);
+  const block = text.trim().split("\n\n").at(-1)!;
+  assert.equal(block.split("\n")[0], "event: error");
+  const data = JSON.parse(block.split("\n")[1].slice(6));
+  assert.equal(data.error.code, "invalid_input");
+  assert.match(data.error.message, /Unknown target label "NEUTRAL"/);
+});
+
+Deno.test("GET /v1/explain.svg and .png: pictures with ETag, 304 on If-None-Match", async () => {
+  const svg = await app.request("/v1/explain.svg?text=What%20a%20day&params.window=2&words=1");
+  assert.equal(svg.status, 200);
+  assert.equal(svg.headers.get("content-type"), "image/svg+xml; charset=utf-8");
+  assert.equal(svg.headers.get("cross-origin-resource-policy"), "cross-origin");
+  assert.equal(svg.headers.get("cache-control"), "public, max-age=86400");
+  assert.match(
+    await svg.text(),
+    /^<svg[^>]*>\n<title>occlusion attributions of distilbert-sentiment/,
+  );
+  const etag = svg.headers.get("etag")!;
+  assert.match(etag, /^"[0-9a-f]{32}"$/);
+  const again = await app.request("/v1/explain.svg?words=1&params.window=2&text=What%20a%20day", {
+    headers: { "if-none-match": etag },
+  });
+  assert.equal(again.status, 304);
+  assert.equal(again.headers.get("etag"), etag);
+  const other = await app.request("/v1/explain.svg?text=What%20a%20day");
+  assert.notEqual(other.headers.get("etag"), etag);
+  await other.body?.cancel();
+
+  const png = await app.request("/v1/explain.png?text=What%20a%20day&scale=2");
+  assert.equal(png.status, 200);
+  assert.equal(png.headers.get("content-type"), "image/png");
+  const bytes = new Uint8Array(await png.arrayBuffer());
+  assert.deepEqual([...bytes.subarray(0, 8)], [137, 80, 78, 71, 13, 10, 26, 10]);
+  // IHDR width at scale 2 of an 800 px picture.
+  assert.equal(new DataView(bytes.buffer).getUint32(16), 1600);
+});
+
+Deno.test("GET /openapi.json and /docs describe every route", async () => {
+  const doc = await (await app.request("http://api.test/openapi.json")).json();
+  assert.equal(doc.openapi, "3.1.0");
+  assert.deepEqual(doc.servers, [{ url: "http://api.test" }]);
+  for (
+    const path of [
+      "/v1/models",
+      "/v1/methods",
+      "/v1/predict",
+      "/v1/explain",
+      "/v1/explain/stream",
+      "/v1/explain.svg",
+      "/v1/explain.png",
+      "/healthz",
+      "/readyz",
+      "/metrics",
+    ]
+  ) assert.ok(doc.paths[path], path);
+  assert.deepEqual(doc.components.schemas.ExplainRequest.required, ["text"]);
+  const docs = await app.request("/docs");
+  assert.equal(docs.headers.get("content-type"), "text/html; charset=UTF-8");
+  assert.equal(docs.headers.get("cross-origin-resource-policy"), "same-origin");
+  const html = await docs.text();
+  assert.match(html, /&#34;maxBodyBytes&#34;: 65536/);
+  assert.match(html, /<code>occlusion<\/code>/);
+  assert.match(html, /<code>queue_full<\/code><\/td><td>429/);
+});
+
+Deno.test("GET / serves the playground when there is one, else the landing page", async () => {
+  assert.match(await (await app.request("/")).text(), /<a href="\/docs">API docs<\/a>/);
+  const files: Record<string, string> = {
+    "playground.html": "<!doctype html><title>playground</title>",
+    "widget/glassbox-widget.js": "export {};",
+  };
+  const withWidget = makeApp({
+    readStatic: (name) =>
+      Promise.resolve(name in files ? new TextEncoder().encode(files[name]) : undefined),
+  });
+  assert.equal(await (await withWidget.request("/")).text(), files["playground.html"]);
+  const script = await withWidget.request("/widget/glassbox-widget.js");
+  assert.equal(script.headers.get("content-type"), "text/javascript; charset=utf-8");
+  assert.equal(script.headers.get("cross-origin-resource-policy"), "cross-origin");
+  assert.equal(await script.text(), "export {};");
+  await expectError(withWidget.request("/widget/nothing.js"), 404, "not_found");
+  await expectError(withWidget.request("/widget/..%2Fplayground.html"), 404, "not_found");
+});
+
+Deno.test("CORS: configured origins get the headers, preflight answers 204", async () => {
+  const strict = makeApp({ corsOrigins: ["https://docs.example"] });
+  const preflight = await strict.request("/v1/explain", {
+    method: "OPTIONS",
+    headers: {
+      origin: "https://docs.example",
+      "access-control-request-method": "POST",
+      "access-control-request-headers": "content-type",
+    },
+  });
+  assert.equal(preflight.status, 204);
+  assert.equal(preflight.headers.get("access-control-allow-origin"), "https://docs.example");
+  assert.match(preflight.headers.get("access-control-allow-methods")!, /POST/);
+  const other = await strict.request("/healthz", { headers: { origin: "https://evil.example" } });
+  assert.equal(other.headers.get("access-control-allow-origin"), null);
+  assert.equal((await app.request("/healthz")).headers.get("access-control-allow-origin"), "*");
+});
+
+Deno.test("400: malformed JSON and invalid UTF-8", async () => {
+  await expectError(
+    post("/v1/explain", '{"text": "a",'),
+    400,
+    "malformed_json",
+    /^The request body is not valid JSON: /,
+  );
+  await expectError(
+    app.request("/v1/predict", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: new Uint8Array([0x7b, 0x22, 0x74, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]),
+    }),
+    400,
+    "malformed_body",
+    "The request body is not valid UTF-8",
+  );
+  await expectError(app.request("/v1/explain.svg?text=%FF"), 400, "malformed_query");
+});
+
+Deno.test("404: unknown route and unknown model", async () => {
+  await expectError(
+    app.request("/v2/explain"),
+    404,
+    "not_found",
+    "No route GET /v2/explain; see /docs",
+  );
+  const { body } = await expectError(
+    post("/v1/explain", { text: "a", model: "toString" }),
+    404,
+    "unknown_model",
+    `Unknown model "toString": this server serves ${TEST_MODEL}`,
+  );
+  assert.deepEqual(body.error.details.known, [TEST_MODEL]);
+  await expectError(app.request("/discord/interactions", { method: "POST" }), 404, "not_found");
+});
+
+Deno.test("405: wrong method, with Allow", async () => {
+  const { response } = await expectError(
+    app.request("/v1/explain", { method: "GET" }),
+    405,
+    "method_not_allowed",
+    "GET is not allowed on /v1/explain; use POST",
+  );
+  assert.equal(response.headers.get("allow"), "POST, OPTIONS");
+  const put = await expectError(
+    app.request("/v1/models", { method: "DELETE" }),
+    405,
+    "method_not_allowed",
+  );
+  assert.equal(put.response.headers.get("allow"), "GET, HEAD, OPTIONS");
+});
+
+Deno.test("413: body too large, by Content-Length and while streaming", async () => {
+  const small = makeApp({ limits: { maxBodyBytes: 1024 } });
+  await expectError(
+    small.request("/v1/explain", {
+      method: "POST",
+      headers: { "content-type": "application/json", "content-length": "5000" },
+      body: "x".repeat(5000),
+    }),
+    413,
+    "body_too_large",
+    "The request body is 5000 bytes; the limit is 1024 bytes",
+  );
+  let pulled = 0;
+  const endless = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      pulled++;
+      controller.enqueue(new Uint8Array(512).fill(0x20));
+    },
+  });
+  await expectError(
+    small.request("/v1/explain", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: endless,
+      duplex: "half",
+    } as RequestInit),
+    413,
+    "body_too_large",
+    "The request body is more than 1024 bytes; the limit is 1024 bytes",
+  );
+  assert.ok(pulled <= 4, `read ${pulled} chunks of an endless body`);
+});
+
+Deno.test("415: not application/json", async () => {
+  for (
+    const type of [
+      "text/plain",
+      "application/x-www-form-urlencoded",
+      "application/json; charset=latin1",
+    ]
+  ) {
+    await expectError(
+      post("/v1/explain", { text: "a" }, { "content-type": type }),
+      415,
+      "unsupported_media_type",
+      `The body must be JSON with Content-Type: application/json (UTF-8), got ${
+        JSON.stringify(type)
+      }`,
+    );
+  }
+  const ok = await post("/v1/predict", { text: "a" }, {
+    "content-type": "Application/JSON; charset=UTF-8",
+  });
+  assert.equal(ok.status, 200);
+  await ok.body?.cancel();
+});
+
+Deno.test("422: schema, input, method and option errors", async () => {
+  await expectError(
+    post("/v1/explain", { text: "a", methd: "x" }),
+    422,
+    "invalid_request",
+    'Invalid request: (body): Unrecognized key: "methd"',
+  );
+  await expectError(post("/v1/explain", [1, 2]), 422, "invalid_request");
+  await expectError(
+    post("/v1/predict", { text: "a", topK: 0 }),
+    422,
+    "invalid_request",
+    /^Invalid request: topK: /,
+  );
+  await expectError(
+    post("/v1/explain", { text: "   " }),
+    422,
+    "invalid_input",
+    "Text is empty: give at least one non-whitespace character",
+  );
+  await expectError(
+    post("/v1/explain", { text: "a\ud800b" }),
+    422,
+    "invalid_input",
+    "Text has a lone surrogate (U+D800) at index 1; send well-formed Unicode",
+  );
+  const unknown = await expectError(
+    post("/v1/explain", { text: "a", method: "toString" }),
+    422,
+    "unknown_method",
+    `Unknown method "toString": known methods are ${METHODS.map((m) => m.id).join(", ")}`,
+  );
+  assert.deepEqual(unknown.body.error.details.known, METHODS.map((m) => m.id));
+  await expectError(
+    post("/v1/explain", { text: "a", params: { window: -1 } }),
+    422,
+    "invalid_option",
+    'Cannot run occlusion: "window" must be >= 1, current value is -1',
+  );
+  await expectError(
+    post("/v1/explain", { text: "a", params: { window: 1.5 } }),
+    422,
+    "invalid_option",
+    'Cannot run occlusion: "window" must be an integer, current value is 1.5',
+  );
+  await expectError(
+    post("/v1/explain", { text: "a", params: { window: "2" } }),
+    422,
+    "invalid_option",
+    'Cannot run occlusion: "window" must be a finite number, current value is "2"',
+  );
+  await expectError(
+    post("/v1/explain", '{"text": "a", "params": {"__proto__": {"window": 2}}}'),
+    422,
+    "invalid_option",
+    'Cannot run occlusion: unknown option "__proto__"; allowed options are window, replacement',
+  );
+  await expectError(
+    app.request("/v1/explain.svg?text=a&params.window=NaN"),
+    422,
+    "invalid_option",
+    'Cannot run occlusion: "window" must be a finite number, current value is NaN',
+  );
+  await expectError(
+    app.request("/v1/explain.svg?text=a&params.window=Infinity"),
+    422,
+    "invalid_option",
+    'Cannot run occlusion: "window" must be a finite number, current value is Infinity',
+  );
+  await expectError(
+    app.request("/v1/explain.svg?text=a&size=3"),
+    422,
+    "invalid_request",
+    /^Unknown query parameter "size"/,
+  );
+  await expectError(
+    app.request("/v1/explain.svg"),
+    422,
+    "invalid_request",
+    /^Invalid request: text: /,
+  );
+});
+
+Deno.test("429: per-client rate limit and full queue, with Retry-After", async () => {
+  let t = 0;
+  const limited = makeApp({
+    now: () => t,
+    limits: { rateLimit: { perSecond: 1, burst: 2 } },
+    clientKey: (c) => c.req.header("x-client"),
+  });
+  const call = (client: string) =>
+    limited.request("/v1/predict", {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-client": client },
+      body: '{"text": "a"}',
+    });
+  assert.equal((await call("a")).status, 200);
+  assert.equal((await call("a")).status, 200);
+  const { response } = await expectError(
+    call("a"),
+    429,
+    "rate_limited",
+    /^Too many requests from this client/,
+  );
+  assert.equal(response.headers.get("retry-after"), "1");
+  assert.equal((await call("b")).status, 200);
+  t += 1000;
+  assert.equal((await call("a")).status, 200);
+
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const busy = makeApp({
+    loadModel: () => gate.then(() => model),
+    limits: { concurrency: 1, queueSize: 0 },
+  });
+  const first = busy.request("/v1/predict", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: '{"text": "a"}',
+  });
+  await new Promise((r) => setTimeout(r, 10));
+  const full = await expectError(
+    busy.request("/v1/predict", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: '{"text": "a"}',
+    }),
+    429,
+    "queue_full",
+  );
+  assert.match(full.response.headers.get("retry-after")!, /^[1-9]\d*$/);
+  release();
+  assert.equal((await first).status, 200);
+});
+
+Deno.test("503 when the model cannot be loaded, 504 on timeout", async () => {
+  const broken = makeApp({
+    loadModel: () =>
+      Promise.reject(new ModelLoadError("/models/x/onnx/model.onnx", "file not found")),
+  });
+  await expectError(
+    broken.request("/v1/predict", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: '{"text": "a"}',
+    }),
+    503,
+    "model_unavailable",
+    "The model cannot be loaded: Cannot load model file /models/x/onnx/model.onnx: file not found",
+  );
+  const models = await (await broken.request("/v1/models")).json();
+  assert.deepEqual(models.models, []);
+  assert.equal(models.unavailable[0].id, TEST_MODEL);
+
+  const stuck = makeApp({
+    loadModel: () => new Promise<Model>(() => {}),
+    limits: { timeoutMs: 30 },
+  });
+  await expectError(
+    stuck.request("/v1/explain", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: '{"text": "a"}',
+    }),
+    504,
+    "timeout",
+    "The request took longer than the server's limit of 30 ms",
+  );
+});
+
+Deno.test("GET /metrics counts requests by route and status, errors by code, latency", async () => {
+  const fresh = makeApp();
+  await fresh.request("/healthz");
+  await fresh.request("/healthz");
+  await fresh.request("/nope");
+  await (await fresh.request("/v1/predict", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: '{"text": "a"}',
+  })).body?.cancel();
+  const response = await fresh.request("/metrics");
+  assert.equal(response.headers.get("content-type"), "text/plain; version=0.0.4; charset=utf-8");
+  const text = await response.text();
+  const lines = new Set(text.split("\n"));
+  for (
+    const line of [
+      'glassbox_http_requests_total{route="/healthz",status="200"} 2',
+      'glassbox_http_requests_total{route="unmatched",status="404"} 1',
+      'glassbox_http_requests_total{route="/v1/predict",status="200"} 1',
+      'glassbox_errors_total{code="not_found"} 1',
+      'glassbox_http_request_duration_seconds_count{route="/healthz"} 2',
+      'glassbox_http_request_duration_seconds_bucket{route="/healthz",le="+Inf"} 2',
+      "glassbox_queue_depth 0",
+      "glassbox_running 0",
+      "glassbox_models_loaded 1",
+      "# TYPE glassbox_http_request_duration_seconds histogram",
+    ]
+  ) assert.ok(lines.has(line), `missing: ${line}\n${text}`);
+});

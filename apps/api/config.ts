@@ -1,0 +1,108 @@
+/**
+ * The API's settings from environment variables, read the same way by every entry point (Deno and
+ * Node read the process environment, workerd its `vars` bindings). A bad value stops the server at
+ * start with a message naming the variable and what it accepts, rather than serving with a
+ * surprising limit.
+ *
+ * | Variable | Meaning | Default |
+ * |---|---|---|
+ * | `PORT` | Port (Deno, Node) | 8787 |
+ * | `HOST` | Interface (Deno, Node) | 0.0.0.0 |
+ * | `GLASSBOX_MODELS` | Comma-separated model ids, default first | the bundled models |
+ * | `GLASSBOX_BACKEND` | `node` (native onnxruntime) or `web` (wasm) | `node` (Deno, Node) |
+ * | `GLASSBOX_MAX_BODY_BYTES` | Largest request body | 65536 |
+ * | `GLASSBOX_TIMEOUT_MS` | Per-request time limit, queueing included | 30000 |
+ * | `GLASSBOX_CONCURRENCY` | Computations at once | 2 |
+ * | `GLASSBOX_QUEUE_SIZE` | Requests waiting for a slot before 429 | 16 |
+ * | `GLASSBOX_RATE_LIMIT` | `PER_SECOND/BURST` per client, or `off` | `10/20` |
+ * | `GLASSBOX_CLIENT_IP_HEADER` | Header with the client address behind a proxy | none |
+ * | `GLASSBOX_CORS_ORIGINS` | `*` or comma-separated origins | `*` |
+ * | `DISCORD_PUBLIC_KEY`, `DISCORD_APPLICATION_ID` | Serve `POST /discord/interactions` | off |
+ *
+ * @module
+ */
+import type { Backend } from "@glassbox/core";
+import type { ApiOptions, Limits } from "./app.ts";
+
+/** Settings for an entry point. */
+export interface ServerConfig {
+  port: number;
+  host: string;
+  backend: Backend;
+  /** Lower-cased header name carrying the client address, when behind a trusted proxy. */
+  clientIpHeader?: string;
+  options: Pick<ApiOptions, "models" | "corsOrigins" | "discord"> & { limits: Partial<Limits> };
+}
+
+function integer(env: (name: string) => string | undefined, name: string, min: number) {
+  const value = env(name);
+  if (value === undefined || value === "") return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) {
+    throw new RangeError(`${name} must be an integer >= ${min}, current value is "${value}"`);
+  }
+  return n;
+}
+
+/**
+ * Reads the settings.
+ *
+ * @param env Looks a variable up (`Deno.env.get`, `(n) => process.env[n]`, `(n) => env[n]`).
+ * @param defaults The entry's own defaults (workerd has no native backend).
+ * @throws RangeError naming a variable with a bad value.
+ */
+export function configFromEnv(
+  env: (name: string) => string | undefined,
+  defaults: { backend: Backend } = { backend: "node" },
+): ServerConfig {
+  const limits: Partial<Limits> = {};
+  const set = <K extends keyof Limits>(key: K, value: Limits[K] | undefined) => {
+    if (value !== undefined) limits[key] = value;
+  };
+  set("maxBodyBytes", integer(env, "GLASSBOX_MAX_BODY_BYTES", 1024));
+  set("timeoutMs", integer(env, "GLASSBOX_TIMEOUT_MS", 1));
+  set("concurrency", integer(env, "GLASSBOX_CONCURRENCY", 1));
+  set("queueSize", integer(env, "GLASSBOX_QUEUE_SIZE", 0));
+  const rate = env("GLASSBOX_RATE_LIMIT");
+  if (rate === "off") limits.rateLimit = null;
+  else if (rate) {
+    const match = rate.match(/^(\d+(?:\.\d+)?)\/(\d+)$/);
+    if (!match || Number(match[1]) <= 0 || Number(match[2]) < 1) {
+      throw new RangeError(
+        `GLASSBOX_RATE_LIMIT must be PER_SECOND/BURST (e.g. 10/20) or off, current value is "${rate}"`,
+      );
+    }
+    limits.rateLimit = { perSecond: Number(match[1]), burst: Number(match[2]) };
+  }
+  const backend = env("GLASSBOX_BACKEND") ?? defaults.backend;
+  if (backend !== "node" && backend !== "web") {
+    throw new RangeError(`GLASSBOX_BACKEND must be node or web, current value is "${backend}"`);
+  }
+  const list = (name: string) =>
+    env(name)?.split(",").map((s) => s.trim()).filter((s) => s.length > 0);
+  const models = list("GLASSBOX_MODELS");
+  const origins = list("GLASSBOX_CORS_ORIGINS");
+  const publicKey = env("DISCORD_PUBLIC_KEY"), applicationId = env("DISCORD_APPLICATION_ID");
+  if (!publicKey !== !applicationId) {
+    throw new RangeError(
+      "Set both DISCORD_PUBLIC_KEY and DISCORD_APPLICATION_ID to serve /discord/interactions, or neither",
+    );
+  }
+  return {
+    port: integer(env, "PORT", 0) ?? 8787,
+    host: env("HOST") || "0.0.0.0",
+    backend,
+    clientIpHeader: env("GLASSBOX_CLIENT_IP_HEADER")?.toLowerCase() || undefined,
+    options: {
+      ...(models?.length ? { models } : {}),
+      ...(origins?.length ? { corsOrigins: origins.includes("*") ? "*" : origins } : {}),
+      ...(publicKey && applicationId ? { discord: { publicKey, applicationId } } : {}),
+      limits,
+    },
+  };
+}
+
+/** The first address in a client-address header such as `X-Forwarded-For: client, proxy`. */
+export function firstAddress(value: string | undefined): string | undefined {
+  return value?.split(",")[0].trim() || undefined;
+}

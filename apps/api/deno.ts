@@ -1,0 +1,32 @@
+/**
+ * The API on Deno: `deno task start` (and `npm start`) runs this file. Port from `PORT` (8787),
+ * settings from the environment (see `config.ts`), the bundled models loaded at start.
+ *
+ * @module
+ */
+import { getConnInfo } from "hono/deno";
+import { loadModel } from "@glassbox/core";
+import { createApp } from "./app.ts";
+import { configFromEnv, firstAddress } from "./config.ts";
+import { widgetFiles } from "./static_files.ts";
+
+const config = configFromEnv((name) => Deno.env.get(name));
+const app = createApp({
+  ...config.options,
+  preload: true,
+  loadModel: (id) => loadModel(id, { backend: config.backend }),
+  readStatic: widgetFiles(new URL("../../", import.meta.url)),
+  clientKey: (c) =>
+    config.clientIpHeader
+      ? firstAddress(c.req.header(config.clientIpHeader))
+      : getConnInfo(c).remote.address,
+});
+
+Deno.serve({
+  port: config.port,
+  hostname: config.host,
+  onListen: ({ hostname, port }) => {
+    const shown = hostname === "0.0.0.0" ? "localhost" : hostname;
+    console.log(`glassbox API listening on http://${shown}:${port}/ (docs: /docs)`);
+  },
+}, app.fetch);

@@ -1,0 +1,100 @@
+/**
+ * The API's one error shape, `{"error": {"code", "message", "details"}}`, and the mapping from
+ * glassbox core's errors to HTTP statuses. Every refusal the API makes goes through {@link ApiError},
+ * so a client can switch on `error.code` and read `error.message` to a person.
+ *
+ * @module
+ */
+import {
+  AbortError,
+  InputError,
+  ModelLoadError,
+  UnknownMethodError,
+  UnsupportedOpError,
+} from "@glassbox/core";
+
+/** Every error code the API answers with, and its HTTP status. */
+export const ERROR_CODES = Object.freeze(
+  {
+    malformed_json: 400,
+    malformed_body: 400,
+    malformed_query: 400,
+    not_found: 404,
+    unknown_model: 404,
+    method_not_allowed: 405,
+    body_too_large: 413,
+    unsupported_media_type: 415,
+    invalid_request: 422,
+    invalid_input: 422,
+    invalid_option: 422,
+    unknown_method: 422,
+    unsupported_model: 422,
+    rate_limited: 429,
+    queue_full: 429,
+    model_unavailable: 503,
+    not_ready: 503,
+    timeout: 504,
+    internal: 500,
+  } as const,
+);
+
+/** An API error code. */
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** The JSON body of every error response. */
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; details: Record<string, unknown> };
+}
+
+/** A refusal with its code, a message for people, details for programs and extra headers. */
+export class ApiError extends Error {
+  override name = "ApiError";
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.status = ERROR_CODES[code];
+  }
+
+  /** The JSON body. */
+  toBody(): ErrorBody {
+    return { error: { code: this.code, message: this.message, details: this.details } };
+  }
+}
+
+/**
+ * Maps an error thrown while handling a request to an {@link ApiError}.
+ *
+ * @param error What was thrown.
+ * @param phase `validate` while options are checked before any work (built-in TypeError and
+ *   RangeError there are bad options, 422); `compute` afterwards, where they are bugs (500).
+ */
+export function toApiError(error: unknown, phase: "validate" | "compute"): ApiError {
+  if (error instanceof ApiError) return error;
+  if (error instanceof UnknownMethodError) {
+    return new ApiError("unknown_method", error.message, { known: error.known });
+  }
+  if (error instanceof InputError) return new ApiError("invalid_input", error.message);
+  if (error instanceof UnsupportedOpError) {
+    return new ApiError("unsupported_model", error.message, {
+      op: error.opType,
+      node: error.node,
+    });
+  }
+  if (error instanceof ModelLoadError) {
+    return new ApiError("model_unavailable", `The model cannot be loaded: ${error.message}`, {}, {
+      "Retry-After": "30",
+    });
+  }
+  if (error instanceof AbortError) {
+    return new ApiError("timeout", "The request took longer than the server's time limit");
+  }
+  if (phase === "validate" && (error instanceof TypeError || error instanceof RangeError)) {
+    return new ApiError("invalid_option", error.message);
+  }
+  return new ApiError("internal", "Internal error; the server log has the details");
+}

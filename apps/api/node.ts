@@ -1,0 +1,38 @@
+/**
+ * The API on Node through @hono/node-server. Node 20 cannot run TypeScript, so `build.ts` bundles
+ * this file with esbuild to `apps/api/dist/node.mjs` (npm packages stay external and load from
+ * `node_modules`); run `deno task build:node` in apps/api, then `node apps/api/dist/node.mjs` from
+ * the repository root. Settings as for Deno (see `config.ts`).
+ *
+ * @module
+ */
+import { serve } from "@hono/node-server";
+import { getConnInfo } from "@hono/node-server/conninfo";
+import { loadModel } from "@glassbox/core";
+import { initRenderer } from "@glassbox/render";
+import { loadDefaultAssets } from "@glassbox/render/default_assets";
+import process from "node:process";
+import { pathToFileURL } from "node:url";
+import { createApp } from "./app.ts";
+import { configFromEnv, firstAddress } from "./config.ts";
+import { widgetFiles } from "./static_files.ts";
+
+// The bundle does not sit where the sources do, so files are found from the working directory,
+// which is the repository root when started as documented.
+const root = pathToFileURL(process.cwd() + "/");
+const config = configFromEnv((name) => process.env[name]);
+const app = createApp({
+  ...config.options,
+  preload: true,
+  loadModel: (id) => loadModel(new URL(`models/${id}/`, root), { backend: config.backend }),
+  initRenderer: async () => initRenderer(await loadDefaultAssets()),
+  readStatic: widgetFiles(root),
+  clientKey: (c) =>
+    config.clientIpHeader
+      ? firstAddress(c.req.header(config.clientIpHeader))
+      : getConnInfo(c).remote.address,
+});
+
+serve({ fetch: app.fetch, port: config.port, hostname: config.host }, ({ port }) => {
+  console.log(`glassbox API (Node) listening on http://localhost:${port}/ (docs: /docs)`);
+});

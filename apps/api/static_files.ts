@@ -1,0 +1,30 @@
+/**
+ * Reads the widget playground and the widget's built bundles from a checkout, for the Deno and Node
+ * entries (`GET /` and `GET /widget/<file>`). Files come from `packages/widget/playground.html` and
+ * `packages/widget/dist/`; when the widget has not been built, `/` falls back to the API's landing
+ * page and `/widget/*` answers 404.
+ *
+ * @module
+ */
+import { readFile } from "node:fs/promises";
+
+/**
+ * A `readStatic` function for {@link createApp} over a repository checkout.
+ *
+ * @param root The repository root, as a `file:` URL ending in `/`.
+ */
+export function widgetFiles(root: URL): (name: string) => Promise<Uint8Array | undefined> {
+  return async (name) => {
+    const url = name === "playground.html"
+      ? new URL("packages/widget/playground.html", root)
+      : name.startsWith("widget/")
+      ? new URL(`packages/widget/dist/${name.slice(7)}`, root)
+      : undefined;
+    if (!url) return undefined;
+    try {
+      return new Uint8Array(await readFile(url));
+    } catch {
+      return undefined;
+    }
+  };
+}
