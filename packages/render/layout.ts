@@ -346,9 +346,11 @@ function legend(ts: Typesetter, max: string, right: number, top: number, what: s
     stroke: CHIP_STROKE,
   });
   items.push(...ts.draw(x0 + barW / 2, top + 10, what, 11, { fill: MUTED, anchor: "middle" }));
-  items.push(...ts.draw(x0, top + 37, `-${max}`, 11, { fill: MUTED }));
+  // All scores zero: the ends of the scale are 0 too, without a sign.
+  const [low, high] = max === "0" ? ["0", "0"] : [`-${max}`, `+${max}`];
+  items.push(...ts.draw(x0, top + 37, low, 11, { fill: MUTED }));
   items.push(...ts.draw(x0 + barW / 2, top + 37, "0", 11, { fill: MUTED, anchor: "middle" }));
-  items.push(...ts.draw(right, top + 37, `+${max}`, 11, { fill: MUTED, anchor: "end" }));
+  items.push(...ts.draw(right, top + 37, high, 11, { fill: MUTED, anchor: "end" }));
   items.push(...ts.draw(x0, top + 50, "against", 10, { fill: MUTED }));
   items.push(...ts.draw(right, top + 50, "toward target", 10, { fill: MUTED, anchor: "end" }));
   return items;
