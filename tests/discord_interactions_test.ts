@@ -67,7 +67,18 @@ Deno.test({
         logError: (message, error) => errors.push(`${message} ${error}`),
       }),
     );
-    const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, app.fetch);
+    // Served the way workerd calls a Worker: with an execution context whose waitUntil keeps the
+    // isolate alive until the follow-up is sent.
+    const extended: Promise<unknown>[] = [];
+    const executionContext = {
+      waitUntil: (promise: Promise<unknown>) => extended.push(promise),
+      passThroughOnException: () => {},
+      props: {},
+    };
+    const server = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+      (request) => app.fetch(request, {}, executionContext),
+    );
     const url = `http://127.0.0.1:${server.addr.port}/discord/interactions`;
     const post = async (body: string, headers: Record<string, string>) => {
       const response = await fetch(url, {
@@ -140,6 +151,8 @@ Deno.test({
         const response = await signed(interaction);
         assert.ok(performance.now() - started < 3000);
         assert.deepEqual(response, { status: 200, json: { type: 5 } });
+        assert.equal(extended.length, 1, "the follow-up runs inside waitUntil");
+        await extended[0];
         const edit = await fake.waitFor(
           (r) => r.path.includes(String(interaction.token)),
           "the follow-up PATCH",

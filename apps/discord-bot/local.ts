@@ -1,18 +1,19 @@
 /**
  * Local mode: try the bot's answers without Discord. Runs a command through the same
- * {@link Responder} the bot uses, prints the message as Discord would show it, and writes the
- * attached picture to a file.
+ * {@link Responder} the bot uses, prints the message, and draws the reply as a Discord client shows
+ * it (message and attached picture) into a PNG; `--attachment` also saves the attachment itself.
  *
  * Usage: `deno task bot:local [--command explain|predict|methods] [--method ID] [--target T]
- * [--model ID] [--out reply.png] "TEXT"`. Exit 0 on success, 2 when the bot would refuse the
+ * [--model ID] [--out reply.png] [--attachment explanation.png] "TEXT"`. Exit 0 on success, 2 when the bot would refuse the
  * command, 1 on an internal failure.
  *
  * @module
  */
 import { parseArgs } from "node:util";
-import { renderPng } from "@glassbox/render";
+import { initRenderer, renderPng } from "@glassbox/render";
 import { Responder } from "./answer.ts";
 import { cachedModelLoader, parseModels } from "./config.ts";
+import { renderReplyPreview } from "./preview.ts";
 
 const { values, positionals } = parseArgs({
   args: Deno.args,
@@ -23,6 +24,7 @@ const { values, positionals } = parseArgs({
     target: { type: "string" },
     model: { type: "string" },
     out: { type: "string", default: "reply.png" },
+    attachment: { type: "string" },
   },
 });
 
@@ -44,10 +46,13 @@ const options = Object.fromEntries(
 const plan = responder.plan({ name: values.command, options, userId: "local" });
 const reply = "reply" in plan ? plan.reply : await plan.pending;
 console.log(reply.ephemeral ? `(only you can see this)\n${reply.content}` : reply.content);
+await initRenderer();
+await Deno.writeFile(values.out, renderReplyPreview(reply));
+console.log(`[reply as Discord shows it: ${values.out}]`);
 if (reply.image) {
-  await Deno.writeFile(values.out, reply.image.data);
-  console.log(`[attachment ${values.out}, ${reply.image.data.length} bytes]`);
+  console.log(`[attachment ${reply.image.name}, ${reply.image.data.length} bytes]`);
   console.log(`[alt text] ${reply.image.description}`);
+  if (values.attachment) await Deno.writeFile(values.attachment, reply.image.data);
 }
 const failed = reply.ephemeral && values.command !== "methods";
 Deno.exit(failed ? (reply.content.includes("internal error") ? 1 : 2) : 0);
