@@ -22,6 +22,8 @@ const ROOT = new URL("../", import.meta.url);
 const TEXT = "What a wonderful, surprisingly moving film.";
 /** A tiny DistilBERT classifier from testdata: fast, and always present in a fresh clone. */
 const MODEL = "testdata/models/distilbert-tiny-opset14";
+/** A tiny GPT-2, for a causal LM's next-token predictions. */
+const LM = "testdata/models/gpt2-tiny-opset14";
 
 function hasChromium(): boolean {
   try {
@@ -58,7 +60,7 @@ async function startApi(): Promise<{ origin: string; stop(): Promise<void> }> {
     env: {
       PORT: String(port),
       HOST: "127.0.0.1",
-      GLASSBOX_MODELS: MODEL,
+      GLASSBOX_MODELS: `${MODEL},${LM}`,
       // The steps below send a few dozen requests in seconds.
       GLASSBOX_RATE_LIMIT: "off",
     },
@@ -508,6 +510,34 @@ Deno.test({
       assert.equal(await widget.locator("[role=alert]").count(), 0);
       const expected = await apiExplain(api.origin, { text: swapped, model: model.id });
       assertScoresClose(e.scores, expected.scores, 1e-9);
+    });
+
+    await t.step("attribute changes re-initialise: target label, then a causal LM", async () => {
+      await page.evaluate(() => {
+        document.querySelector("glassbox-explain")!.setAttribute("target", "NEGATIVE");
+      });
+      const negative = await explanationOf(page, (e) => e.target.label === "NEGATIVE");
+      const expected = await apiExplain(api.origin, {
+        text: negative.text,
+        model: model.id,
+        target: "NEGATIVE",
+      });
+      assertScoresClose(negative.scores, expected.scores, 1e-9);
+      await page.evaluate((lm) => {
+        const el = document.querySelector("glassbox-explain")!;
+        el.removeAttribute("target");
+        el.setAttribute("model", lm);
+      }, LM);
+      const e = await explanationOf(page, (e) => e.model.id === LM);
+      assert.equal(e.model.task, "text-generation");
+      await assertColours(page, await apiExplain(api.origin, { text: e.text, model: LM }), "token");
+      const labels = await widget.locator("button.bar").allTextContents();
+      assert.ok(labels[0].includes(`“${e.predictions[0].label}” (explained)`), labels[0]);
+      await page.screenshot({ path: `${shots}/causal_lm.png`, fullPage: true });
+      await page.evaluate(() =>
+        document.querySelector("glassbox-explain")!.removeAttribute("model")
+      );
+      await explanationOf(page, (e) => e.model.id === MODEL);
     });
 
     await t.step("axe-core finds no serious or critical violations (light and dark)", async () => {

@@ -45,6 +45,7 @@ h3{font-size:.95rem;margin:1rem 0 .4rem}
 .preds{list-style:none;margin:0;padding:0;display:grid;gap:.3rem}
 .bar{display:grid;grid-template-columns:minmax(6rem,14rem) 1fr 4rem;gap:.5rem;align-items:center;width:100%;text-align:left;cursor:pointer}
 .bar[aria-pressed=true]{border-width:2px;border-color:var(--gb-fg);font-weight:600}
+.lbl{white-space:pre;overflow:hidden;text-overflow:ellipsis}
 .track{height:.7rem;background:var(--gb-panel);border-radius:2px;overflow:hidden}
 .fill{display:block;height:100%;width:calc(var(--w) * 100%);background:var(--gb-accent)}
 .num{text-align:right;font-variant-numeric:tabular-nums}

@@ -181,6 +181,11 @@ function Heatmap({ e, level }: { e: Explanation; level: Level }) {
   );
 }
 
+/** A prediction's label; a causal LM's next token is quoted so its leading space shows. */
+function shownLabel(e: Explanation, label: string): string {
+  return e.model.task === "text-generation" ? `“${label}”` : label;
+}
+
 function Predictions(
   { e, onTarget, onContrast }: {
     e: Explanation;
@@ -201,7 +206,10 @@ function Predictions(
               aria-pressed={p.id === e.target.id}
               onClick={() => onTarget(p.id)}
             >
-              <span>{p.label}{p.id === e.target.id ? " (explained)" : ""}</span>
+              <span class="lbl">
+                {shownLabel(e, p.label)}
+                {p.id === e.target.id ? " (explained)" : ""}
+              </span>
               <span class="track" aria-hidden="true">
                 <span class="fill" style={{ "--w": String(p.probability) }} />
               </span>
@@ -222,7 +230,7 @@ function Predictions(
           >
             <option value="">(no contrast)</option>
             {e.predictions.filter((p) => p.id !== e.target.id).map((p) => (
-              <option key={p.id} value={String(p.id)}>{p.label}</option>
+              <option key={p.id} value={String(p.id)}>{shownLabel(e, p.label)}</option>
             ))}
           </select>
         </label>
@@ -454,10 +462,10 @@ export function View({ backend, config, onExplained }: ViewProps) {
         <>
           <p class="meta">
             <b>{explanation.model.id}</b> · {explanation.method.id} · explaining{" "}
-            <b>{explanation.target.label}</b>
+            <b>{shownLabel(explanation, explanation.target.label)}</b>
             {explanation.contrast && (
               <>
-                {" "}rather than <b>{explanation.contrast.label}</b>
+                {" "}rather than <b>{shownLabel(explanation, explanation.contrast.label)}</b>
               </>
             )} ({explanation.method.output})
           </p>
