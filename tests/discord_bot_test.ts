@@ -270,3 +270,20 @@ Deno.test({
     }
   },
 });
+
+Deno.test("discord bot: a refused token ends the bot with a clear message and no token", async () => {
+  const fake = FakeDiscord.start({ token: "the-right-token" });
+  try {
+    const wrong = "wrong-token.secret-value";
+    const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", MAIN.pathname],
+      env: { DISCORD_TOKEN: wrong, DISCORD_API: fake.apiBase, GLASSBOX_BOT_MODELS: MODEL },
+    }).output();
+    const output = new TextDecoder().decode(stdout) + new TextDecoder().decode(stderr);
+    assert.equal(code, 1, output);
+    assert.match(output, /discord-bot: cannot log in to Discord: An invalid token was provided\./);
+    assert.ok(!output.includes(wrong), "the token appeared in the output");
+  } finally {
+    await fake.close();
+  }
+});

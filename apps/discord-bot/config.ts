@@ -77,7 +77,7 @@ export function readConfig(env: Record<string, string | undefined>): BotConfig {
     models: parseModels(env.GLASSBOX_BOT_MODELS),
     cooldownSeconds: number(env, "BOT_COOLDOWN_SECONDS", 10),
     queueCapacity: Math.max(1, Math.floor(number(env, "BOT_QUEUE_CAPACITY", 20))),
-    timeoutSeconds: number(env, "BOT_TIMEOUT_SECONDS", 60),
+    timeoutSeconds: Math.max(1, number(env, "BOT_TIMEOUT_SECONDS", 60)),
   };
 }
 

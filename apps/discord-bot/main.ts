@@ -33,7 +33,12 @@ process.on("unhandledRejection", (reason) => {
   console.error("discord-bot: unhandled rejection:", (reason as Error)?.message ?? reason);
 });
 
-const client = await startBot({ token: config.token, apiBase: config.apiBase, responder });
+const client = await startBot({ token: config.token, apiBase: config.apiBase, responder }).catch(
+  (error) => {
+    console.error(`discord-bot: cannot log in to Discord: ${error.message}`);
+    Deno.exit(1);
+  },
+);
 // Warm up after login so the first /explain does not pay for loading the model and the renderer.
 await Promise.all([initRenderer(), loadModel(models[0])]).then(
   () => console.log(`Model ${models[0]} and renderer loaded`),
