@@ -61,6 +61,23 @@ function clip(text: string, max: number): string {
   return out + "…";
 }
 
+/** Wraps prose at spaces to `width` columns; continuation lines are indented by two spaces. */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    const candidate = line ? `${line} ${word}` : word;
+    if (line && columns(candidate) > width) {
+      lines.push(line);
+      line = `  ${word}`;
+    } else {
+      line = candidate;
+    }
+  }
+  lines.push(line);
+  return lines;
+}
+
 /**
  * Renders an explanation for a terminal.
  *
@@ -91,7 +108,7 @@ export function renderText(explanation: Explanation, options: TextOptions): stri
     (e.contrast
       ? ` vs ${JSON.stringify(e.contrast.label)} (p=${e.contrast.probability.toFixed(3)})`
       : "");
-  out.push(color ? BOLD + title + RESET : title);
+  out.push(...wrap(title, width).map((l) => color ? BOLD + l + RESET : l));
   out.push("");
 
   // Chips flow like words: a space where the text has one, none between pieces of a word.
@@ -130,7 +147,7 @@ export function renderText(explanation: Explanation, options: TextOptions): stri
     (color
       ? "red pushes toward the target, blue against"
       : "(+) pushes toward the target, (-) against");
-  out.push(color ? DIM + scale + RESET : scale);
+  out.push(...wrap(scale, width).map((l) => color ? DIM + l + RESET : l));
   out.push("");
 
   const preds = e.predictions.slice(0, options.topK ?? 5);
@@ -155,7 +172,12 @@ export function renderText(explanation: Explanation, options: TextOptions): stri
 
   const params = Object.entries(e.method.params).map(([k, v]) => `${k}=${JSON.stringify(v)}`)
     .join(" ");
-  out.push(`method: ${e.method.id} (output: ${e.method.output})${params ? " " + params : ""}`);
+  out.push(
+    ...wrap(
+      `method: ${e.method.id} (output: ${e.method.output})${params ? " " + params : ""}`,
+      width,
+    ),
+  );
   const d = e.diagnostics;
   const diag = [
     `${d.elapsedMs.toFixed(1)} ms`,
@@ -165,7 +187,7 @@ export function renderText(explanation: Explanation, options: TextOptions): stri
   if (d.convergenceDelta !== undefined) {
     diag.push(`convergence delta ${d.convergenceDelta.toPrecision(3)}`);
   }
-  out.push(`diagnostics: ${diag.join(", ")}`);
-  for (const notice of d.notices ?? []) out.push(`notice: ${notice}`);
+  out.push(...wrap(`diagnostics: ${diag.join(", ")}`, width));
+  for (const notice of d.notices ?? []) out.push(...wrap(`notice: ${notice}`, width));
   return out.join("\n") + "\n";
 }
