@@ -490,10 +490,11 @@ Deno.test({
       const { error } = await response.json();
       assert.equal(response.status, 422);
       await widget.locator("textarea").fill(tooLong);
-      await widget.locator("button.go").click();
+      await widget.locator("textarea").press("Control+Enter");
       const alert = widget.locator("[role=alert]");
       await alert.waitFor({ timeout: 15_000 });
       assert.equal(await alert.textContent(), error.message);
+      assert.equal(await widget.locator(".t").count(), 0, "no stale heatmap beside the error");
     });
 
     await t.step("re-initialises from attributes after a page swap", async () => {

@@ -132,7 +132,7 @@ export function defineGlassboxExplain(device?: DeviceFactory): typeof HTMLElemen
           backend: this.#backendForKey!,
           config,
           onExplained: (result: Explanation | Error) => {
-            if (!(result instanceof Error)) this.#explanation = result;
+            this.#explanation = result instanceof Error ? undefined : result;
             this.dispatchEvent(
               new CustomEvent(result instanceof Error ? "glassbox-error" : "glassbox-explained", {
                 detail: result,

@@ -398,6 +398,8 @@ export function View({ backend, config, onExplained }: ViewProps) {
       onExplained(e);
     }, (err: Error) => {
       if (controller.signal.aborted) return;
+      // A stale heatmap next to the error would read as the answer to the new request.
+      setExplanation(undefined);
       setError(err.message);
       setBusy(false);
       onExplained(err);
@@ -406,7 +408,7 @@ export function View({ backend, config, onExplained }: ViewProps) {
   }, [backend, text, method, target, contrastId, picks]);
 
   return (
-    <div class="gb" part="root">
+    <div class="gb" part="root" aria-busy={busy}>
       <form
         class="controls"
         part="controls"
@@ -422,6 +424,13 @@ export function View({ backend, config, onExplained }: ViewProps) {
               id="gb-text"
               value={draft}
               onInput={(ev) => setDraft((ev.currentTarget as HTMLTextAreaElement).value)}
+              onKeyDown={(ev) => {
+                // Enter types a newline; Ctrl+Enter (Cmd+Enter) explains, as in chat boxes.
+                if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey)) {
+                  ev.preventDefault();
+                  setText(draft);
+                }
+              }}
             />
           </div>
         )}
@@ -460,7 +469,7 @@ export function View({ backend, config, onExplained }: ViewProps) {
       {error && <p class="err" role="alert" part="error">{error}</p>}
       {explanation && (
         <>
-          <p class="meta">
+          <p class="meta" aria-live="polite">
             <b>{explanation.model.id}</b> · {explanation.method.id} · explaining{" "}
             <b>{shownLabel(explanation, explanation.target.label)}</b>
             {explanation.contrast && (
