@@ -78,6 +78,11 @@ export interface TextItem {
   anchor?: "start" | "middle" | "end";
   /** Rotation in degrees about (x, y). */
   rotate?: number;
+  /**
+   * The measured width. Written as `textLength` so a viewer with other fonts (a browser without
+   * DejaVu Sans) still fits the text to its chip instead of overflowing it.
+   */
+  width?: number;
 }
 
 /** One drawing instruction. */
@@ -156,10 +161,11 @@ class Typesetter {
     const anchor = style.anchor ?? "start";
     const total = runs.reduce((w, r) => w + r.width, 0);
     let cx = anchor === "start" ? x : anchor === "middle" ? x - total / 2 : x - total;
-    let pending: { x: number; spans: TextSpan[] } | undefined;
+    let pending: { x: number; spans: TextSpan[]; width: number } | undefined;
     const flush = () => {
       if (pending) {
-        items.push({ kind: "text", x: pending.x, y, spans: pending.spans, size, ...style });
+        const { x, spans, width } = pending;
+        items.push({ kind: "text", x, y, spans, size, ...style, width });
       }
       pending = undefined;
     };
@@ -184,8 +190,9 @@ class Typesetter {
         }
         continue;
       }
-      pending ??= { x: cx, spans: [] };
+      pending ??= { x: cx, spans: [], width: 0 };
       pending.spans.push({ text: run.text, font: run.font });
+      pending.width += run.width;
       cx += run.width;
     }
     flush();

@@ -60,8 +60,15 @@ function itemSvg(item: Item, layout: Layout): string {
     return item.title ? `${rect}><title>${escapeXml(item.title)}</title></rect>` : `${rect}/>`;
   }
   const attrs = [`x="${n(item.x)}" y="${n(item.y)}" font-size="${item.size}" fill="${item.fill}"`];
-  if (item.weight) attrs.push(`font-weight="${item.weight}"`);
+  // Bold is drawn as a thin outline in the text colour: only the regular faces are bundled, resvg
+  // does not synthesize bold, and the measured widths stay those of the regular face everywhere.
+  if (item.weight === "bold") {
+    attrs.push(
+      `stroke="${item.fill}" stroke-width="${n(item.size * 0.045)}" stroke-linejoin="round"`,
+    );
+  }
   if (item.italic) attrs.push(`font-style="italic"`);
+  if (item.width) attrs.push(`textLength="${n(item.width)}" lengthAdjust="spacingAndGlyphs"`);
   if (item.anchor && item.anchor !== "start") attrs.push(`text-anchor="${item.anchor}"`);
   if (item.rotate) attrs.push(`transform="rotate(${item.rotate} ${n(item.x)} ${n(item.y)})"`);
   // Runs a fallback font draws name that font, so resvg and browsers pick the font we measured.
