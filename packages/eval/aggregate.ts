@@ -42,6 +42,8 @@ export interface ItemRecord {
   label?: string;
   probability?: number;
   methods?: Record<string, ItemMethodRecord>;
+  /** Spearman (on |score|, over the words) between each pair of methods, keyed `a~b`. */
+  agreement?: Record<string, number>;
   /** Why the item could not be explained (empty text, too long...); such items count as done. */
   error?: string;
 }
@@ -136,6 +138,7 @@ export class CorpusAggregate {
   errors: number = 0;
   readonly labels: Map<string, number> = new Map();
   readonly #methods = new Map<string, MethodAggregate>();
+  readonly #agreement = new Map<string, { sum: number; n: number }>();
   readonly #topWords: number;
   readonly #minCount: number;
 
@@ -153,6 +156,13 @@ export class CorpusAggregate {
     }
     const label = record.label;
     this.labels.set(label, (this.labels.get(label) ?? 0) + 1);
+    for (const [pair, rho] of Object.entries(record.agreement ?? {})) {
+      if (!Number.isFinite(rho)) continue;
+      const a = this.#agreement.get(pair) ?? { sum: 0, n: 0 };
+      a.sum += rho;
+      a.n++;
+      this.#agreement.set(pair, a);
+    }
     for (const [id, m] of Object.entries(record.methods ?? {})) {
       let agg = this.#methods.get(id);
       if (!agg) {
@@ -206,6 +216,7 @@ export class CorpusAggregate {
     errors: number;
     labels: Record<string, number>;
     methods: Record<string, MethodSummary>;
+    agreement: Record<string, { spearman: number; n: number }>;
   } {
     const methods: Record<string, MethodSummary> = {};
     for (const [id, agg] of this.#methods) {
@@ -252,6 +263,9 @@ export class CorpusAggregate {
       errors: this.errors,
       labels: Object.fromEntries(this.labels),
       methods,
+      agreement: Object.fromEntries(
+        [...this.#agreement].map(([pair, a]) => [pair, { spearman: a.sum / a.n, n: a.n }]),
+      ),
     };
   }
 }

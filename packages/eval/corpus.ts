@@ -21,6 +21,7 @@ import {
   type ItemRecord,
   type MethodSummary,
 } from "./aggregate.ts";
+import { compareScores } from "./agreement.ts";
 import { faithfulness } from "./faithfulness.ts";
 import { renderReport } from "./report.ts";
 
@@ -73,6 +74,8 @@ export interface CorpusSummary {
   resumed: number;
   labels: Record<string, number>;
   perMethod: Record<string, MethodSummary>;
+  /** Mean Spearman (|score|, over words) between each pair of methods, keyed `a~b`. */
+  agreement: Record<string, { spearman: number; n: number }>;
   /** Resident set size samples (MB) as items went by. */
   memory: { items: number; rssMB: number }[];
   elapsedMs: number;
@@ -335,6 +338,19 @@ export async function explainCorpus(options: CorpusOptions): Promise<CorpusSumma
         record.label = first!.target.label;
         record.probability = round(first!.target.probability);
         record.methods = methods;
+        const ids = Object.keys(methods);
+        if (ids.length > 1) {
+          record.agreement = {};
+          for (let a = 0; a < ids.length; a++) {
+            for (let b = a + 1; b < ids.length; b++) {
+              const rho = compareScores(
+                methods[ids[a]].words.map((w) => w[1]),
+                methods[ids[b]].words.map((w) => w[1]),
+              ).spearman;
+              if (Number.isFinite(rho)) record.agreement[`${ids[a]}~${ids[b]}`] = round(rho);
+            }
+          }
+        }
       } catch (error) {
         // Items the model cannot take are recorded and counted; anything else stops the run.
         if (!(error instanceof InputError)) throw error;
@@ -373,6 +389,7 @@ export async function explainCorpus(options: CorpusOptions): Promise<CorpusSumma
     resumed,
     labels: folded.labels,
     perMethod: folded.methods,
+    agreement: folded.agreement,
     memory,
     elapsedMs: performance.now() - started,
   };

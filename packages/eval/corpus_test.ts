@@ -24,18 +24,23 @@ Deno.test("CorpusAggregate: means, frequencies and histograms by hand", () => {
   agg.add(item("1", "POS", [["Good", 2], ["day", -1]], 0.05));
   agg.add(item("2", "POS", [["good", 4], ["day", 0.5], ["rare", 9]], 0.15));
   agg.add({ id: "3", text: "", error: "Text is empty" });
+  agg.add({ ...item("4", "NEG", [], 0), agreement: { "m~n": 0.5 } });
+  agg.add({ ...item("5", "NEG", [], 0), agreement: { "m~n": -0.1 } });
   const s = agg.summary();
-  assert.equal(s.items, 3);
+  assert.equal(s.items, 5);
   assert.equal(s.errors, 1);
-  assert.deepEqual(s.labels, { POS: 2 });
+  assert.deepEqual(s.labels, { POS: 2, NEG: 2 });
+  assert.ok(Math.abs(s.agreement["m~n"].spearman - 0.2) < 1e-12);
+  assert.equal(s.agreement["m~n"].n, 2);
   const pos = s.methods.m.labels.POS;
   assert.deepEqual(pos.topPositive, [{ word: "good", mean: 3, meanAbs: 3, count: 2 }]);
   assert.deepEqual(pos.topNegative, [{ word: "day", mean: -0.25, meanAbs: 0.75, count: 2 }]);
   assert.equal(pos.distinctWords, 3);
   const comp = s.methods.m.faithfulness!.comprehensiveness;
-  // 20 bins of width 0.1 over [-1, 1]: 0.05 falls in bin 10, 0.15 in bin 11.
-  assert.deepEqual([comp.counts[9], comp.counts[10], comp.counts[11], comp.n], [0, 1, 1, 2]);
-  assert.ok(Math.abs(comp.mean - 0.1) < 1e-12);
+  // 20 bins of width 0.1 over [-1, 1]: bin 10 is [0, 0.1) and holds 0.05 and the two 0s of items 4
+  // and 5; 0.15 falls in bin 11.
+  assert.deepEqual([comp.counts[9], comp.counts[10], comp.counts[11], comp.n], [0, 3, 1, 4]);
+  assert.ok(Math.abs(comp.mean - 0.05) < 1e-12);
   assert.equal(s.methods.m.meanElapsedMs, 2);
 });
 
@@ -152,10 +157,12 @@ Deno.test("renderReport: text is escaped", () => {
         },
       },
     },
+    agreement: { "occlusion~saliency": { spearman: 0.25, n: 1 } },
     memory: [],
     elapsedMs: 1,
   });
   assert.ok(!html.includes("<script>"));
   assert.ok(html.includes("&#60;script&#62;"));
   assert.ok(html.includes("&#60;m&#62;"));
+  assert.match(html, /<td>occlusion<\/td><td>saliency<\/td><td>0\.250<\/td>/);
 });

@@ -120,6 +120,19 @@ function attentionTable(attention: NonNullable<MethodSummary["attention"]>): str
     `<th>mass on special tokens</th><th>mass on self</th><th>items</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
+function agreementTable(agreement: CorpusSummary["agreement"]): string {
+  const rows = Object.entries(agreement).map(([pair, a]) => {
+    const [x, y] = pair.split("~");
+    return `<tr><td>${escapeXml(x)}</td><td>${escapeXml(y)}</td><td>${
+      num(a.spearman)
+    }</td><td>${a.n}</td></tr>`;
+  }).join("");
+  return rows
+    ? `<section><h2>Method agreement</h2><p>Spearman rank correlation of |attribution| over the words of each item, averaged.</p>` +
+      `<table><thead><tr><th>method</th><th>method</th><th>mean Spearman</th><th>items</th></tr></thead><tbody>${rows}</tbody></table></section>`
+    : "";
+}
+
 const FAITHFULNESS_TITLES: Record<string, string> = {
   comprehensiveness: "Comprehensiveness AOPC (higher is better)",
   sufficiency: "Sufficiency AOPC (lower is better)",
@@ -178,6 +191,7 @@ td:first-child,th:first-child{text-align:left}.empty{color:#888}
     labels || "none"
   }. Methods: ${summary.methods.map(escapeXml).join(", ")}.</p>
 ${sections}
+${agreementTable(summary.agreement ?? {})}
 <section><h2>Run</h2>${memoryChart(summary.memory)}<p>${
     num(summary.elapsedMs / 1000, 1)
   } s in the last session${
