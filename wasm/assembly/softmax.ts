@@ -1,19 +1,30 @@
 // Row-wise softmax, log-softmax and top-k over float32 logits laid out rows x vocab (row-major),
 // the shapes a language model head produces (e.g. 64 x 50257). Both softmaxes subtract the row
 // maximum first, so no exp overflows.
-import { expNegative4, hmax4, hsum4 } from "./simd";
+import { hmax4, hsum4 } from "./simd";
 
 function rowMax(row: usize, n: i32): f32 {
   let m = -Infinity as f32;
   let i = 0;
   if (ASC_FEATURE_SIMD) {
-    if (n >= 4) {
-      let acc = v128.load(row);
-      for (i = 4; i + 4 <= n; i += 4) acc = f32x4.max(acc, v128.load(row + (<usize> i << 2)));
-      m = hmax4(acc);
+    if (n >= 16) {
+      // pmax is one instruction (max with NaN checks is several) and four accumulators keep four
+      // in flight; NaN logits are not supported anyway.
+      let a0 = v128.load(row);
+      let a1 = v128.load(row, 16);
+      let a2 = v128.load(row, 32);
+      let a3 = v128.load(row, 48);
+      for (i = 16; i + 16 <= n; i += 16) {
+        const p = row + (<usize>i << 2);
+        a0 = f32x4.pmax(a0, v128.load(p));
+        a1 = f32x4.pmax(a1, v128.load(p, 16));
+        a2 = f32x4.pmax(a2, v128.load(p, 32));
+        a3 = f32x4.pmax(a3, v128.load(p, 48));
+      }
+      m = hmax4(f32x4.pmax(f32x4.pmax(a0, a1), f32x4.pmax(a2, a3)));
     }
   }
-  for (; i < n; i++) m = max(m, load<f32>(row + (<usize> i << 2)));
+  for (; i < n; i++) m = max(m, load<f32>(row + (<usize>i << 2)));
   return m;
 }
 
@@ -21,7 +32,33 @@ function rowMax(row: usize, n: i32): f32 {
 // float32 accumulator over 50257 terms drifts by 1e-5 relative.
 const BLOCK = 1024;
 
-/** Writes exp(src - m) to dst (dst may be 0 to only sum) and returns the sum. */
+// Constants of the vector exp, each splatted to four lanes. They sit in memory and are loaded into
+// locals before the loop: as v128.const operands inside it, V8 rebuilds every one of them on each
+// iteration, which made the loop 1.5x slower.
+const EXP = memory.data<f32>([
+  -87.0, -87.0, -87.0, -87.0, // below: the result is 0
+  12582912.0, 12582912.0, 12582912.0, 12582912.0, // 1.5 * 2^23, rounds to an integer
+  1.44269504088896341, 1.44269504088896341, 1.44269504088896341, 1.44269504088896341, // log2(e)
+  0.693359375, 0.693359375, 0.693359375, 0.693359375, // ln 2, high part
+  -2.12194440e-4, -2.12194440e-4, -2.12194440e-4, -2.12194440e-4, // ln 2, low part
+  1.9875691500e-4, 1.9875691500e-4, 1.9875691500e-4, 1.9875691500e-4,
+  1.3981999507e-3, 1.3981999507e-3, 1.3981999507e-3, 1.3981999507e-3,
+  8.3334519073e-3, 8.3334519073e-3, 8.3334519073e-3, 8.3334519073e-3,
+  4.1665795894e-2, 4.1665795894e-2, 4.1665795894e-2, 4.1665795894e-2,
+  1.6666665459e-1, 1.6666665459e-1, 1.6666665459e-1, 1.6666665459e-1,
+  5.0000001201e-1, 5.0000001201e-1, 5.0000001201e-1, 5.0000001201e-1,
+  1.0, 1.0, 1.0, 1.0,
+]);
+
+/**
+ * Writes exp(src - m) to dst (dst may be 0 to only sum) and returns the sum.
+ *
+ * The vector exp (arguments <= 0) reduces x = n ln2 + r with |r| <= ln2/2, evaluates exp(r) with a
+ * degree-6 polynomial (Cephes coefficients, relative error about 2e-7 like expf) and builds 2^n in
+ * the exponent bits. Adding 1.5 * 2^23 rounds x log2(e) to the integer n and leaves n in the low
+ * mantissa bits, cheaper than a rounding and a conversion. Below -87, where 2^n would leave the
+ * normal range, it gives 0.
+ */
 function expShiftSum(src: usize, dst: usize, n: i32, m: f32): f32 {
   let total: f64 = 0;
   for (let start = 0; start < n; start += BLOCK) {
@@ -30,22 +67,47 @@ function expShiftSum(src: usize, dst: usize, n: i32, m: f32): f32 {
     let i = start;
     if (ASC_FEATURE_SIMD) {
       const vm = f32x4.splat(m);
+      const low = v128.load(EXP);
+      const shifter = v128.load(EXP, 16);
+      const log2e = v128.load(EXP, 32);
+      const ln2hi = v128.load(EXP, 48);
+      const ln2lo = v128.load(EXP, 64);
+      const c0 = v128.load(EXP, 80);
+      const c1 = v128.load(EXP, 96);
+      const c2 = v128.load(EXP, 112);
+      const c3 = v128.load(EXP, 128);
+      const c4 = v128.load(EXP, 144);
+      const c5 = v128.load(EXP, 160);
+      const one = v128.load(EXP, 176);
+      // The bits of k are those of the shifter plus n; adding 127 - shifter bits and shifting by 23
+      // gives the float 2^n.
+      const bias = i32x4.sub(i32x4.splat(127), shifter);
       let acc = f32x4.splat(0);
       for (; i + 4 <= end; i += 4) {
-        const e = expNegative4(f32x4.sub(v128.load(src + (<usize> i << 2)), vm));
-        if (dst) v128.store(dst + (<usize> i << 2), e);
+        const x = f32x4.sub(v128.load(src + (<usize>i << 2)), vm);
+        const k = f32x4.add(f32x4.mul(x, log2e), shifter);
+        const kn = f32x4.sub(k, shifter);
+        const r = f32x4.sub(f32x4.sub(x, f32x4.mul(kn, ln2hi)), f32x4.mul(kn, ln2lo));
+        let p = f32x4.add(f32x4.mul(c0, r), c1);
+        p = f32x4.add(f32x4.mul(p, r), c2);
+        p = f32x4.add(f32x4.mul(p, r), c3);
+        p = f32x4.add(f32x4.mul(p, r), c4);
+        p = f32x4.add(f32x4.mul(p, r), c5);
+        p = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), one);
+        const e = v128.andnot(f32x4.mul(p, i32x4.shl(i32x4.add(k, bias), 23)), f32x4.lt(x, low));
+        if (dst) v128.store(dst + (<usize>i << 2), e);
         acc = f32x4.add(acc, e);
       }
       sum = hsum4(acc);
     }
     for (; i < end; i++) {
-      const e = Mathf.exp(load<f32>(src + (<usize> i << 2)) - m);
-      if (dst) store<f32>(dst + (<usize> i << 2), e);
+      const e = Mathf.exp(load<f32>(src + (<usize>i << 2)) - m);
+      if (dst) store<f32>(dst + (<usize>i << 2), e);
       sum += e;
     }
     total += sum;
   }
-  return <f32> total;
+  return <f32>total;
 }
 
 /** Softmax of each of `rows` rows of length `n` from src into dst (may be the same buffer). */
@@ -146,15 +208,17 @@ export function topK(src: usize, rows: i32, n: i32, k: i32, outIdx: usize, outVa
     for (let i = (k >> 1) - 1; i >= 0; i--) siftDown(vals, idx, k, i);
     let i = k;
     if (ASC_FEATURE_SIMD) {
-      // Most of a vocabulary lies below the current k-th best: test four at a time against it.
-      for (; i < n && (i & 3) != 0; i++) offer(vals, idx, k, load<f32>(row + (<usize> i << 2)), i);
-      for (; i + 4 <= n; i += 4) {
-        const v = v128.load(row + (<usize> i << 2));
-        if (v128.any_true(f32x4.gt(v, f32x4.splat(load<f32>(vals))))) {
-          offer(vals, idx, k, f32x4.extract_lane(v, 0), i);
-          offer(vals, idx, k, f32x4.extract_lane(v, 1), i + 1);
-          offer(vals, idx, k, f32x4.extract_lane(v, 2), i + 2);
-          offer(vals, idx, k, f32x4.extract_lane(v, 3), i + 3);
+      // Most of a vocabulary lies below the current k-th best: test sixteen at a time against it.
+      let threshold = f32x4.splat(load<f32>(vals));
+      for (; i + 16 <= n; i += 16) {
+        const p = row + (<usize> i << 2);
+        const hit = v128.or(
+          v128.or(f32x4.gt(v128.load(p), threshold), f32x4.gt(v128.load(p, 16), threshold)),
+          v128.or(f32x4.gt(v128.load(p, 32), threshold), f32x4.gt(v128.load(p, 48), threshold)),
+        );
+        if (v128.any_true(hit)) {
+          for (let j = i; j < i + 16; j++) offer(vals, idx, k, load<f32>(row + (<usize> j << 2)), j);
+          threshold = f32x4.splat(load<f32>(vals));
         }
       }
     }
