@@ -5,7 +5,8 @@
  * tokens removed), time per explanation, plausibility against the lexicon where the model has one
  * (token F1, AUPRC), mean Spearman agreement with every other method, and the cascading-randomization
  * sanity check on the first text. A seeded random ranking is the floor every method should beat. Then
- * an `explain-corpus` run of 10,000 items samples resident memory to show it stays flat.
+ * an `explain-corpus` run of 10,000 items samples resident memory to show it stays flat, and one over
+ * the sentiment model's first 1,000 held-out texts gives its global explanation (top words per class).
  *
  * Run: `npx deno run -A bench/faithfulness_bench.ts [--texts 20] [--models a,b] [--no-sanity]`
  * Writes bench/results/faithfulness.json.
@@ -256,11 +257,63 @@ async function corpusMemory() {
   }
 }
 
+/** explain-corpus over the first 1,000 held-out texts of the sentiment model: time and top words. */
+async function sentimentCorpus() {
+  const heldout = new URL("models/distilbert-sentiment/heldout.jsonl", ROOT);
+  if (!(await exists(heldout))) {
+    return { skipped: "models/distilbert-sentiment/heldout.jsonl is missing" };
+  }
+  const dir = await Deno.makeTempDir({ prefix: "glassbox-bench-" });
+  let model: Model;
+  try {
+    model = await loadModel("distilbert-sentiment");
+  } catch (error) {
+    return { skipped: (error as Error).message.split("\n")[0] };
+  }
+  try {
+    const started = performance.now();
+    const summary = await explainCorpus({
+      model,
+      methods: ["occlusion"],
+      input: heldout.pathname,
+      out: `${dir}/out`,
+      limit: 1000,
+      format: "jsonl",
+    });
+    const seconds = (performance.now() - started) / 1000;
+    const words = (list: { word: string; mean: number; count: number }[]) =>
+      list.slice(0, 10).map((w) => `${w.word} ${w.mean.toFixed(3)} (${w.count}x)`);
+    return {
+      items: summary.items,
+      seconds: r4(seconds),
+      itemsPerSecond: r4(summary.items / seconds),
+      labels: summary.labels,
+      faithfulness: Object.fromEntries(
+        Object.entries(summary.perMethod.occlusion.faithfulness ?? {}).map((
+          [k, h],
+        ) => [k, r4(h.mean)]),
+      ),
+      topWords: Object.fromEntries(
+        Object.entries(summary.perMethod.occlusion.labels).map(([label, l]) => [label, {
+          positive: words(l.topPositive),
+          negative: words(l.topNegative),
+        }]),
+      ),
+      peakRssMB: Math.max(...summary.memory.map((m) => m.rssMB)),
+    };
+  } finally {
+    await model.release();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
 const started = new Date();
 const models = [];
 for (const name of MODELS) models.push(await benchModel(name));
 const memory = await corpusMemory();
 console.error(`corpus memory: ${JSON.stringify(memory.rssMB)}`);
+const sentiment = await sentimentCorpus();
+console.error(`sentiment corpus: ${JSON.stringify(sentiment)}`);
 const result = {
   date: started.toISOString(),
   deno: Deno.version.deno,
@@ -276,6 +329,7 @@ const result = {
   },
   models,
   corpusMemory: memory,
+  sentimentCorpus: sentiment,
 };
 await Deno.mkdir(new URL("bench/results/", ROOT), { recursive: true });
 await Deno.writeTextFile(
