@@ -40,6 +40,11 @@ export interface GradientGraph {
   bytes: Uint8Array;
   /** Inputs of the graph, with element types and declared shapes (symbolic dims as strings). */
   inputs: { name: string; type: TensorType; shape: (number | string)[] }[];
+  /**
+   * The external data file name under which the graph reads its weights from the original model
+   * bytes; feed `{ path: weightsFile, data: model.onnx }` with the model's own external data.
+   */
+  weightsFile: string;
   /** Name of the word-embedding matrix [vocab, hidden] in the original graph. */
   embeddingName: string;
   vocabSize: number;
@@ -110,6 +115,36 @@ function declaredShape(v: ValueInfo): (number | string)[] {
   return (v.type?.tensor_type?.shape?.dim ?? []).map((d) =>
     d.dim_value !== undefined ? Number(d.dim_value) : d.dim_param ?? "?"
   );
+}
+
+/** The external data name gradient graphs give the original model's bytes. */
+export const WEIGHTS_FILE = "glassbox_model_weights.bin";
+
+/** Initializers smaller than this stay inline. */
+const INLINE_BYTES = 1024;
+
+/**
+ * Points the graph's large inline initializers at the original model bytes, as external data, so
+ * that the gradient graph serializes in kilobytes and the weights are not copied into it.
+ *
+ * @returns The external data file name the graph now refers to.
+ */
+function externalizeWeights(g: OnnxGraph, onnx: Uint8Array): string {
+  const file = WEIGHTS_FILE;
+  for (const t of g.model.graph!.initializer!) {
+    const raw = t.raw_data;
+    if (!raw || raw.byteLength < INLINE_BYTES || raw.buffer !== onnx.buffer) continue;
+    const offset = raw.byteOffset - onnx.byteOffset;
+    if (offset < 0 || offset + raw.byteLength > onnx.byteLength) continue;
+    delete t.raw_data;
+    t.data_location = 1;
+    t.external_data = [
+      { key: "location", value: file },
+      { key: "offset", value: String(offset) },
+      { key: "length", value: String(raw.byteLength) },
+    ];
+  }
+  return file;
 }
 
 /**
@@ -311,8 +346,8 @@ export async function buildGradientGraph(
   for (const name of Object.keys(probeFeeds)) {
     if (!inputs.some((i) => i.name === name)) delete probeFeeds[name];
   }
-  const bytes = g.serialize();
-  const info = await probe(OnnxGraph.parse(bytes), probeFeeds, (b) => open(b));
+  const weightsFile = externalizeWeights(g, onnx);
+  const info = await probe(g, probeFeeds, (b) => open(b));
   const gradient = differentiate(g, { seeds: [{ tensor: z, grad: seed }], wrt: io.embeds, info });
   graph.node!.push({
     op_type: "Identity",
@@ -327,6 +362,7 @@ export async function buildGradientGraph(
   g.prune();
   return {
     bytes: g.serialize(),
+    weightsFile,
     inputs,
     embeddingName: table.name!,
     vocabSize,

@@ -10,7 +10,13 @@ import { AbortError } from "../errors.ts";
 import type { Model } from "../model.ts";
 import { OnnxGraph } from "../onnx/graph.ts";
 import { createSession, type TensorData } from "../session.ts";
-import { buildGradientGraph, GRADIENT_IO, type GradientGraph, modelFeeds } from "./model_graph.ts";
+import {
+  buildGradientGraph,
+  GRADIENT_IO,
+  type GradientGraph,
+  modelFeeds,
+  WEIGHTS_FILE,
+} from "./model_graph.ts";
 
 /** What the runner needs from a {@link Model}. */
 export type GradientModel = Pick<
@@ -57,6 +63,11 @@ export interface GradientRunner {
   run(request: GradientRequest, signal?: AbortSignal): Promise<GradientResult>;
 }
 
+/** The model's external data plus its own bytes, from which gradient graphs read their weights. */
+function withWeights(model: GradientModel, file: string): { path: string; data: Uint8Array }[] {
+  return [...model.externalData, { path: file, data: model.onnx }];
+}
+
 /** Tokens per backward run when the caller does not choose a batch size. */
 const TOKENS_PER_RUN = 2048;
 
@@ -78,7 +89,10 @@ async function cachedGraph(model: GradientModel, output: OutputKind): Promise<Gr
   }
   // The probe session is released right away, so it is not one of the model's own sessions.
   const probeSession = (bytes: Uint8Array) =>
-    createSession(bytes, { backend: model.backend, externalData: model.externalData });
+    createSession(bytes, {
+      backend: model.backend,
+      externalData: withWeights(model, WEIGHTS_FILE),
+    });
   const built = await buildGradientGraph(model.onnx, output, probeSession);
   if (file) {
     const { bytes, ...meta } = built;
@@ -110,7 +124,7 @@ export function gradientRunner(model: GradientModel, output: OutputKind): Promis
 
 async function createRunner(model: GradientModel, output: OutputKind): Promise<GradientRunner> {
   const built = await cachedGraph(model, output);
-  const session = await model.createSession(built.bytes, model.externalData);
+  const session = await model.createSession(built.bytes, withWeights(model, built.weightsFile));
   const { hidden, vocabSize } = built;
   const table =
     OnnxGraph.parse(model.onnx).readFloat32(built.embeddingName, model.externalData).data;

@@ -151,7 +151,8 @@ Deno.test("gradient graph of the Optimum DistilBERT export (opset 11): objective
     externalData: [],
     hash: "optimum",
     backend: "web" as const,
-    createSession: (b: Uint8Array) => createSession(b),
+    createSession: (b: Uint8Array, externalData?: { path: string; data: Uint8Array }[]) =>
+      createSession(b, { externalData }),
     derived: new Map(),
   };
   const runner = await gradientRunner(model, "logit");
@@ -189,7 +190,8 @@ Deno.test("gradient graph: a com.microsoft op in the model raises UnsupportedOpE
     externalData: [],
     hash: "fused",
     backend: "web" as const,
-    createSession: (b: Uint8Array) => createSession(b),
+    createSession: (b: Uint8Array, externalData?: { path: string; data: Uint8Array }[]) =>
+      createSession(b, { externalData }),
     derived: new Map(),
   };
   await assert.rejects(
@@ -197,4 +199,36 @@ Deno.test("gradient graph: a com.microsoft op in the model raises UnsupportedOpE
     (e: unknown) =>
       e instanceof UnsupportedOpError && e.opType === "FastGelu" && e.node === "fused_gelu_0",
   );
+});
+
+Deno.test("gradient graph: cached on disk under cacheDir, keyed by the model hash and output", async () => {
+  const cacheDir = await Deno.makeTempDir();
+  try {
+    const first = await loadModel(dir("gpt2-tiny-opset17"), { cacheDir });
+    const ids = [464, 2068];
+    const run = async (model: typeof first) => {
+      const runner = await gradientRunner(model, "probability");
+      return (await runner.run({
+        embeds: runner.embed(ids),
+        rows: 1,
+        ids,
+        targetId: 13,
+        position: 1,
+      })).grads;
+    };
+    const built = await run(first);
+    await first.release();
+    const files = [...Deno.readDirSync(cacheDir)].map((f) => f.name).sort();
+    assert.deepEqual(files, [
+      `${first.hash}-gradient-probability.json`,
+      `${first.hash}-gradient-probability.onnx`,
+    ]);
+    // The cached graph holds no weights (they are read from the model's own bytes).
+    assert.ok(Deno.statSync(`${cacheDir}/${files[1]}`).size < 200_000);
+    const second = await loadModel(dir("gpt2-tiny-opset17"), { cacheDir });
+    assert.deepEqual(await run(second), built);
+    await second.release();
+  } finally {
+    await Deno.remove(cacheDir, { recursive: true });
+  }
 });
