@@ -1,6 +1,8 @@
 /**
  * Loading: the SIMD probe, variant selection, a precompiled module (the workerd path), a module
- * that is not ours, and the same loader running under Node (bundled with esbuild).
+ * that is not ours, and the same loader bundled with esbuild running under Node (file: URL) and in
+ * Chromium (fetch over http). Those two skip with a notice when node or /usr/bin/chromium is
+ * missing, and fail instead under GLASSBOX_REQUIRE_TOOLS=1.
  */
 import assert from "node:assert/strict";
 import { createKernels, kernelsUrl, loadKernels, simdSupported } from "./mod.ts";
@@ -33,43 +35,90 @@ Deno.test("createKernels rejects a module that is not a kernel build", async () 
   });
 });
 
+/** Bundles mod.ts into dir/mod.js next to a copy of build/, as a package would ship it. */
+async function bundleInto(dir: string, platform: "node" | "browser"): Promise<void> {
+  await Deno.mkdir(`${dir}/build`);
+  for (const variant of ["simd", "scalar"] as const) {
+    await Deno.copyFile(kernelsUrl(variant), `${dir}/build/kernels.${variant}.wasm`);
+  }
+  const bundle = await new Deno.Command("npx", {
+    args: [
+      "esbuild",
+      new URL("./mod.ts", import.meta.url).pathname,
+      "--bundle",
+      "--format=esm",
+      `--platform=${platform}`,
+      "--external:node:*",
+      `--outfile=${dir}/mod.js`,
+      "--log-level=error",
+    ],
+  }).output();
+  assert.ok(bundle.success, new TextDecoder().decode(bundle.stderr));
+}
+
+/** What the probe script prints: each variant and its softmax of four equal logits. */
+const probe = `for (const simd of [true, false]) {
+  const k = await m.loadKernels({ simd });
+  out.push(k.variant + " " + Array.from(k.softmax(new Float32Array([2, 2, 2, 2]), 4)).join(","));
+}`;
+const expected = "simd 0.25,0.25,0.25,0.25\nscalar 0.25,0.25,0.25,0.25";
+
+/** Skips (or fails with GLASSBOX_REQUIRE_TOOLS=1) when a tool is missing. */
+function missing(tool: string): boolean {
+  if (Deno.env.get("GLASSBOX_REQUIRE_TOOLS") === "1") assert.fail(`${tool} is not installed`);
+  console.warn(`SKIP: ${tool} is not installed`);
+  return true;
+}
+
 Deno.test("the loader works under Node, reading the .wasm next to the module", async () => {
   const node = await new Deno.Command("node", { args: ["--version"] }).output().catch(() => null);
-  if (!node?.success) {
-    if (Deno.env.get("GLASSBOX_REQUIRE_TOOLS") === "1") assert.fail("node is not installed");
-    console.warn("skipped: node is not installed");
-    return;
-  }
+  if (!node?.success && missing("node")) return;
   const dir = await Deno.makeTempDir();
   try {
-    // Bundle next to a copy of build/ so that import.meta.url resolves the same way.
-    await Deno.mkdir(`${dir}/build`);
-    for (const variant of ["simd", "scalar"] as const) {
-      await Deno.copyFile(kernelsUrl(variant), `${dir}/build/kernels.${variant}.wasm`);
-    }
-    const bundle = await new Deno.Command("npx", {
-      args: [
-        "esbuild",
-        new URL("./mod.ts", import.meta.url).pathname,
-        "--bundle",
-        "--format=esm",
-        "--platform=node",
-        `--outfile=${dir}/mod.mjs`,
-        "--log-level=error",
-      ],
-    }).output();
-    assert.ok(bundle.success, new TextDecoder().decode(bundle.stderr));
+    await bundleInto(dir, "node");
+    await Deno.rename(`${dir}/mod.js`, `${dir}/mod.mjs`);
     const script = `const m = await import(${
       JSON.stringify(`${dir}/mod.mjs`)
-    }); for (const simd of [true, false]) { const k = await m.loadKernels({ simd }); console.log(k.variant, Array.from(k.softmax(new Float32Array([2, 2, 2, 2]), 4)).join(",")); }`;
+    }); const out = []; ${probe} console.log(out.join("\\n"));`;
     const run = await new Deno.Command("node", { args: ["--input-type=module", "-e", script] })
       .output();
     assert.ok(run.success, new TextDecoder().decode(run.stderr));
-    assert.equal(
-      new TextDecoder().decode(run.stdout),
-      "simd 0.25,0.25,0.25,0.25\nscalar 0.25,0.25,0.25,0.25\n",
-    );
+    assert.equal(new TextDecoder().decode(run.stdout), expected + "\n");
   } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("the loader works in Chromium, fetching the .wasm over http", async () => {
+  const CHROMIUM = "/usr/bin/chromium";
+  if (!(await Deno.stat(CHROMIUM).catch(() => null)) && missing(CHROMIUM)) return;
+  const dir = await Deno.makeTempDir();
+  const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, async (request) => {
+    const path = new URL(request.url).pathname;
+    if (path === "/") {
+      return new Response("<!doctype html><title>kernels</title>", {
+        headers: { "content-type": "text/html" },
+      });
+    }
+    const type = path.endsWith(".wasm") ? "application/wasm" : "text/javascript";
+    const body = await Deno.readFile(`${dir}${path}`).catch(() => null);
+    return body
+      ? new Response(body, { headers: { "content-type": type } })
+      : new Response("not found", { status: 404 });
+  });
+  const { chromium } = await import("playwright-core");
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+  try {
+    await bundleInto(dir, "browser");
+    const page = await browser.newPage();
+    await page.goto(`http://127.0.0.1:${server.addr.port}/`);
+    const result = await page.evaluate(
+      `(async () => { const m = await import("/mod.js"); const out = []; ${probe} return out.join("\\n"); })()`,
+    );
+    assert.equal(result, expected);
+  } finally {
+    await browser.close();
+    await server.shutdown();
     await Deno.remove(dir, { recursive: true });
   }
 });
