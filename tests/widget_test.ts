@@ -193,6 +193,11 @@ function startSite(api: string, modelDir: URL, fake: ReturnType<typeof fakeApi>)
         `</glassbox-explain>`,
       "glassbox-widget-device.js",
     ),
+    "/device-gradients.html": page(
+      `<h1>On device</h1><glassbox-explain mode="device" model-url="/models/m/" ` +
+        `method="gradient-x-input" text="${TEXT}"></glassbox-explain>`,
+      "glassbox-widget-device.js",
+    ),
     "/fake.html": page(
       `<h1>Attention</h1><glassbox-explain api="/fake" method="attention" text="${TEXT}">` +
         `</glassbox-explain>`,
@@ -202,8 +207,11 @@ function startSite(api: string, modelDir: URL, fake: ReturnType<typeof fakeApi>)
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
     const { pathname } = new URL(req.url);
     if (pages[pathname]) {
+      const policy = pathname === "/device-gradients.html"
+        ? csp.replace("'wasm-unsafe-eval'", "'wasm-unsafe-eval' 'unsafe-eval'")
+        : csp;
       return new Response(pages[pathname], {
-        headers: { "content-type": "text/html; charset=utf-8", "content-security-policy": csp },
+        headers: { "content-type": "text/html; charset=utf-8", "content-security-policy": policy },
       });
     }
     if (pathname.startsWith("/fake/")) return await fake.handle(req, pathname.slice(5));
@@ -282,7 +290,15 @@ async function explanationOf(
     });
     if (e && done(e)) return e;
     if (Date.now() > deadline) {
-      throw new Error(`widget showed no matching explanation in ${timeout} ms (last: ${e?.text})`);
+      const alert = await page.evaluate(() =>
+        document.querySelector("glassbox-explain")?.shadowRoot?.querySelector("[role=alert]")
+          ?.textContent
+      );
+      throw new Error(
+        `widget showed no matching explanation in ${timeout} ms (last: ${e?.method.id} on ${
+          JSON.stringify(e?.text)
+        }; error shown: ${alert ?? "none"})`,
+      );
     }
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -592,6 +608,24 @@ Deno.test({
       );
       assert.deepEqual(violations, []);
       await device.screenshot({ path: `${shots}/device.png`, fullPage: true });
+      await device.close();
+    });
+
+    await t.step("on-device gradient method gives the API's scores within 1e-5", async () => {
+      if (!ids.includes("gradient-x-input")) {
+        console.warn("NOTICE: no gradient-x-input method yet; on-device gradients not exercised");
+        return;
+      }
+      // This page's CSP adds 'unsafe-eval': core parses ONNX graphs with protobufjs, whose
+      // generated decoders are compiled with new Function (see docs/widget.md).
+      const device = await open(context, `${site.origin}/device-gradients.html`);
+      const e = await explanationOf(device, (e) => e.method.id === "gradient-x-input", 60_000);
+      const expected = await apiExplain(api.origin, {
+        text: TEXT,
+        model: model.id,
+        method: "gradient-x-input",
+      });
+      assertScoresClose(e.scores, expected.scores, 1e-5);
       await device.close();
     });
 
