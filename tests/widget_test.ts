@@ -67,6 +67,11 @@ async function startApi(): Promise<{ origin: string; stop(): Promise<void> }> {
     stdout: "null",
     stderr: "piped",
   }).spawn();
+  // Drained all along (a full pipe would stall the server); the tail explains a failed start.
+  let log = "";
+  const drained = child.stderr.pipeThrough(new TextDecoderStream()).pipeTo(
+    new WritableStream({ write: (text) => void (log = (log + text).slice(-4000)) }),
+  );
   const origin = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
@@ -79,8 +84,9 @@ async function startApi(): Promise<{ origin: string; stop(): Promise<void> }> {
     }
     if (Date.now() > deadline) {
       child.kill();
-      const { stderr } = await child.output();
-      throw new Error(`API did not become ready in 60 s:\n${new TextDecoder().decode(stderr)}`);
+      await child.status;
+      await drained;
+      throw new Error(`API did not become ready in 60 s:\n${log}`);
     }
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -88,8 +94,8 @@ async function startApi(): Promise<{ origin: string; stop(): Promise<void> }> {
     origin,
     async stop() {
       child.kill();
-      await child.stderr.cancel();
       await child.status;
+      await drained;
     },
   };
 }
@@ -234,8 +240,7 @@ function startSite(api: string, modelDir: URL, fake: ReturnType<typeof fakeApi>)
   return { origin: `http://127.0.0.1:${server.addr.port}`, stop: () => server.shutdown() };
 }
 
-async function launch(): Promise<BrowserContext> {
-  const profile = await Deno.makeTempDir({ prefix: "glassbox-chromium-" });
+async function launch(profile: string): Promise<BrowserContext> {
   return await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
@@ -375,7 +380,8 @@ Deno.test({
   const modelDir = new URL(`${MODEL}/`, ROOT);
   const fake = fakeApi(await apiExplain(api.origin, { text: TEXT, model: model.id }));
   const site = startSite(api.origin, modelDir, fake);
-  const context = await launch();
+  const profile = await Deno.makeTempDir({ prefix: "glassbox-chromium-" });
+  const context = await launch(profile);
   const shots = await Deno.makeTempDir({ prefix: "glassbox-widget-shots-" });
   try {
     const page = await open(context, `${site.origin}/remote.html`);
@@ -696,6 +702,7 @@ Deno.test({
     console.log(`widget screenshots: ${shots}`);
   } finally {
     await context.close();
+    await Deno.remove(profile, { recursive: true });
     await site.stop();
     await api.stop();
   }
