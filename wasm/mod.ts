@@ -7,6 +7,8 @@
  *
  * `loadKernels()` picks the build for the running engine; `createKernels(module)` takes a
  * precompiled module (workerd imports wasm/build/kernels.simd.wasm as a module and passes it).
+ * Library code shares one instance through `sharedKernels()`; a workerd entry hands it the
+ * imported module with `provideKernels(module)`.
  *
  * @example
  * ```ts
@@ -20,3 +22,4 @@
  */
 export * from "./kernels.ts";
 export * from "./load.ts";
+export * from "./shared.ts";
