@@ -361,6 +361,8 @@ export function View({ backend, config, onExplained }: ViewProps) {
   const [error, setError] = useState<string | undefined>(undefined);
   const [progress, setProgress] = useState<Progress | undefined>(undefined);
   const [busy, setBusy] = useState(false);
+  // Bumped by the Explain button, so that explaining the same text again retries it.
+  const [runs, setRuns] = useState(0);
 
   useEffect(() => {
     const controller = new AbortController();
@@ -405,7 +407,7 @@ export function View({ backend, config, onExplained }: ViewProps) {
       onExplained(err);
     });
     return () => controller.abort();
-  }, [backend, text, method, target, contrastId, picks]);
+  }, [backend, text, method, target, contrastId, picks, runs]);
 
   return (
     <div class="gb" part="root" aria-busy={busy}>
@@ -415,6 +417,7 @@ export function View({ backend, config, onExplained }: ViewProps) {
         onSubmit={(ev) => {
           ev.preventDefault();
           setText(draft);
+          setRuns(runs + 1);
         }}
       >
         {config.editable && (
@@ -429,6 +432,7 @@ export function View({ backend, config, onExplained }: ViewProps) {
                 if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey)) {
                   ev.preventDefault();
                   setText(draft);
+                  setRuns(runs + 1);
                 }
               }}
             />
