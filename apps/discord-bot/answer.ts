@@ -62,10 +62,18 @@ export interface Reply {
  */
 export type Plan = { reply: Reply } | { pending: Promise<Reply> };
 
-/** What a {@link Responder} needs. */
-export interface ResponderOptions {
-  /** The model ids offered; the first is the default. */
-  models: readonly string[];
+/** The checked command that computes: /explain or /predict. */
+export type ComputeName = "explain" | "predict";
+
+/**
+ * Computes the reply of an admitted command. Never rejects: failures come back as an ephemeral
+ * reply with the reason. {@link localCompute} runs in this thread; the gateway bot runs one in a
+ * worker (`worker_compute.ts`) so that long computations never stall the gateway connection.
+ */
+export type Compute = (name: ComputeName, options: CheckedOptions) => Promise<Reply>;
+
+/** What {@link localCompute} needs. */
+export interface ComputeDeps {
   /** Returns a loaded model by id (the caller caches). */
   loadModel: (id: string) => Promise<Model>;
   /** Rasterizes an explanation (`renderPng` of `@glassbox/render`). */
@@ -74,16 +82,24 @@ export interface ResponderOptions {
   explain?: typeof coreExplain;
   /** Core's `predict`, or a wrapper of it. */
   predict?: typeof corePredict;
+  /** Longest computation before it is cancelled, in seconds. @default 60 */
+  timeoutSeconds?: number;
+  /** Where failures that are not the user's fault are reported. @default console.error */
+  logError?: (message: string, error: unknown) => void;
+}
+
+/** What a {@link Responder} needs. */
+export interface ResponderOptions {
+  /** The model ids offered; the first is the default. */
+  models: readonly string[];
+  /** Computes the replies of admitted commands. */
+  compute: Compute;
   /** Seconds a user waits between /explain or /predict commands. @default 10 */
   cooldownSeconds?: number;
   /** Explanations admitted at once, waiting ones included; more are refused. @default 20 */
   queueCapacity?: number;
   /** Explanations computed at the same time. @default 1 */
   concurrency?: number;
-  /** Longest computation before it is cancelled, in seconds. @default 60 */
-  timeoutSeconds?: number;
-  /** Where failures that are not the user's fault are reported. @default console.error */
-  logError?: (message: string, error: unknown) => void;
   /** The clock, in ms. */
   now?: () => number;
 }
@@ -93,14 +109,15 @@ export const SUMMARY_WORDS = 3;
 /** How many tokens the alt text names. */
 export const ALT_TEXT_TOKENS = 5;
 
-/** Turns commands into replies; one per bot process or endpoint, it holds the cooldowns and queue. */
+/**
+ * Admits commands and turns them into replies: checks options, applies the per-user cooldown and
+ * the queue's capacity, and queues the computation. One per bot process or endpoint.
+ */
 export class Responder {
   readonly models: readonly string[];
   readonly #options: ResponderOptions;
   readonly #cooldown: Cooldown;
   readonly #queue: WorkQueue;
-  readonly #explain: typeof coreExplain;
-  readonly #predict: typeof corePredict;
   readonly #now: () => number;
 
   /** @throws {RangeError} When `models` is empty or a limit is out of range. */
@@ -113,8 +130,6 @@ export class Responder {
     this.#now = options.now ?? Date.now;
     this.#cooldown = new Cooldown((options.cooldownSeconds ?? 10) * 1000, this.#now);
     this.#queue = new WorkQueue(options.concurrency ?? 1, options.queueCapacity ?? 20);
-    this.#explain = options.explain ?? coreExplain;
-    this.#predict = options.predict ?? corePredict;
   }
 
   /**
@@ -135,34 +150,30 @@ export class Responder {
     const retryAt = this.#cooldown.take(command.userId);
     if (retryAt !== undefined) {
       const seconds = Math.max(1, Math.ceil((retryAt - this.#now()) / 1000));
+      const period = this.#options.cooldownSeconds ?? 10;
       return refuse(
-        `Slow down: one /explain or /predict per ${
-          this.#options.cooldownSeconds ?? 10
-        } s per user. ` +
-          `Try again in ${seconds} s.`,
+        `Slow down: one /explain or /predict per ${period} s per user. Try again in ${seconds} s.`,
       );
     }
     if (this.#queue.full) {
       this.#cooldown.release(command.userId);
-      return refuse(
-        `The bot is busy with ${this.#queue.size} requests; try again in a minute.`,
-      );
+      return refuse(`The bot is busy with ${this.#queue.size} requests; try again in a minute.`);
     }
-    const job = name === "explain"
-      ? () => this.#runExplain(checked)
-      : () => this.#runPredict(checked);
-    return { pending: this.#queue.run(() => this.#guard(name, job)) };
+    return { pending: this.#queue.run(() => this.#options.compute(name, checked)) };
   }
+}
 
-  async #guard(name: CommandName, job: () => Promise<Reply>): Promise<Reply> {
-    try {
-      return await job();
-    } catch (error) {
-      return { content: `Could not ${name}: ${this.#reason(error)}`, ephemeral: true };
-    }
-  }
+/**
+ * Computes replies in this thread: loads the model, explains or predicts, renders the PNG and
+ * writes the summary; errors become ephemeral replies that say why.
+ */
+export function localCompute(deps: ComputeDeps): Compute {
+  const explain = deps.explain ?? coreExplain;
+  const predict = deps.predict ?? corePredict;
+  const timeoutSeconds = deps.timeoutSeconds ?? 60;
+  const log = deps.logError ?? ((message, error) => console.error(message, error));
 
-  #reason(error: unknown): string {
+  function reason(error: unknown): string {
     if (
       error instanceof InputError || error instanceof UnknownMethodError ||
       error instanceof UnsupportedOpError || error instanceof RangeError ||
@@ -170,32 +181,32 @@ export class Responder {
     ) {
       return error.message;
     }
-    if (error instanceof DOMException && error.name === "TimeoutError" || isAbort(error)) {
-      return `it took longer than ${this.#options.timeoutSeconds ?? 60} s and was stopped; ` +
+    if (isAbort(error)) {
+      return `it took longer than ${timeoutSeconds} s and was stopped; ` +
         `try a shorter text or the occlusion method`;
     }
-    const log = this.#options.logError ?? ((message, e) => console.error(message, e));
     if (error instanceof ModelLoadError) {
       // The message names server paths: log it, tell the user only that the model is unavailable.
       log("Model failed to load:", error);
       return "the model could not be loaded on the server; try another model";
     }
     log("Command failed:", error);
-    return "an internal error happened; it was logged";
+    return INTERNAL_ERROR;
   }
 
-  #signal(): AbortSignal {
-    return AbortSignal.timeout((this.#options.timeoutSeconds ?? 60) * 1000);
-  }
-
-  async #runExplain(options: CheckedOptions): Promise<Reply> {
-    const model = await this.#options.loadModel(options.model);
-    const explanation = await this.#explain(model, options.text, {
+  async function run(name: ComputeName, options: CheckedOptions): Promise<Reply> {
+    const model = await deps.loadModel(options.model);
+    const signal = AbortSignal.timeout(timeoutSeconds * 1000);
+    if (name === "predict") {
+      const result = await predict(model, options.text, { topK: 5, signal });
+      return { content: predictSummary(result, options.model), ephemeral: false };
+    }
+    const explanation = await explain(model, options.text, {
       method: options.method,
       target: options.target,
-      signal: this.#signal(),
+      signal,
     });
-    const png = await this.#options.renderPng(explanation);
+    const png = await deps.renderPng(explanation);
     return {
       content: explainSummary(explanation, options.model),
       ephemeral: false,
@@ -203,11 +214,21 @@ export class Responder {
     };
   }
 
-  async #runPredict(options: CheckedOptions): Promise<Reply> {
-    const model = await this.#options.loadModel(options.model);
-    const result = await this.#predict(model, options.text, { topK: 5, signal: this.#signal() });
-    return { content: predictSummary(result, options.model), ephemeral: false };
-  }
+  return async (name, options) => {
+    try {
+      return await run(name, options);
+    } catch (error) {
+      return failure(name, reason(error));
+    }
+  };
+}
+
+/** What users are told when the failure is the bot's, not their input's. */
+export const INTERNAL_ERROR = "an internal error happened; it was logged";
+
+/** The ephemeral reply of a command that failed. */
+export function failure(name: ComputeName, reason: string): Reply {
+  return { content: `Could not ${name}: ${reason}`, ephemeral: true };
 }
 
 function isAbort(error: unknown): boolean {

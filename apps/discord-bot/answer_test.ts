@@ -3,12 +3,13 @@ import { type Explanation, InputError, type Model, ModelLoadError } from "@glass
 import {
   altText,
   checkOptions,
+  type ComputeDeps,
   escapeMarkdown,
   explainSummary,
+  localCompute,
   type Plan,
   type Reply,
   Responder,
-  type ResponderOptions,
   topUnits,
 } from "./answer.ts";
 
@@ -120,20 +121,22 @@ Deno.test("checkOptions enforces the registered limits with reasons", () => {
   );
 });
 
-function responder(overrides: Partial<ResponderOptions> = {}) {
+function responder(overrides: Partial<ComputeDeps> = {}) {
   let clock = 1_000_000;
   const logged: string[] = [];
   const model = { id: "a" } as Model;
   const r = new Responder({
     models: ["a"],
-    loadModel: () => Promise.resolve(model),
-    renderPng: () => Promise.resolve(new Uint8Array([137, 80, 78, 71])),
-    explain: () => Promise.resolve(sample()),
+    compute: localCompute({
+      loadModel: () => Promise.resolve(model),
+      renderPng: () => Promise.resolve(new Uint8Array([137, 80, 78, 71])),
+      explain: () => Promise.resolve(sample()),
+      logError: (message) => logged.push(message),
+      ...overrides,
+    }),
     cooldownSeconds: 10,
     queueCapacity: 2,
-    logError: (message) => logged.push(message),
     now: () => clock,
-    ...overrides,
   });
   return { r, logged, tick: (ms: number) => clock += ms };
 }

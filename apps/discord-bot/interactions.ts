@@ -26,7 +26,7 @@ import {
   type Model,
   type predict,
 } from "@glassbox/core";
-import { type Reply, Responder } from "./answer.ts";
+import { localCompute, type Reply, Responder } from "./answer.ts";
 import { DISCORD_API } from "./commands.ts";
 
 /** Options of {@link discordInteractions}. */
@@ -135,14 +135,16 @@ export function discordInteractions(options: DiscordInteractionsOptions): Hono {
   const logError = options.logError ?? ((message, error) => console.error(message, error));
   const responder = new Responder({
     models: options.models ?? BUNDLED_MODELS,
-    loadModel: options.loadModel,
-    renderPng: options.renderPng,
-    explain: options.explain,
-    predict: options.predict,
+    compute: localCompute({
+      loadModel: options.loadModel,
+      renderPng: options.renderPng,
+      explain: options.explain,
+      predict: options.predict,
+      timeoutSeconds: options.timeoutSeconds,
+      logError,
+    }),
     cooldownSeconds: options.cooldownSeconds,
     queueCapacity: options.queueCapacity,
-    timeoutSeconds: options.timeoutSeconds,
-    logError,
     now,
   });
   let key: Promise<CryptoKey> | undefined;

@@ -11,7 +11,7 @@
  */
 import { parseArgs } from "node:util";
 import { initRenderer, renderPng } from "@glassbox/render";
-import { Responder } from "./answer.ts";
+import { localCompute, Responder } from "./answer.ts";
 import { cachedModelLoader, parseModels } from "./config.ts";
 import { renderReplyPreview } from "./preview.ts";
 
@@ -31,8 +31,10 @@ const { values, positionals } = parseArgs({
 const models = parseModels(Deno.env.get("GLASSBOX_BOT_MODELS"));
 const responder = new Responder({
   models: Object.keys(models),
-  loadModel: cachedModelLoader(models),
-  renderPng: (explanation) => renderPng(explanation),
+  compute: localCompute({
+    loadModel: cachedModelLoader(models),
+    renderPng: (explanation) => renderPng(explanation),
+  }),
   cooldownSeconds: 0,
 });
 const options = Object.fromEntries(

@@ -1,14 +1,15 @@
 /**
- * Runs the glassbox Discord bot over the gateway: `deno task bot` (from the repository root) with
- * `DISCORD_TOKEN` set. See README.md for the other settings and for registering the commands first.
+ * Runs the glassbox Discord bot over the gateway: `deno task bot` (in apps/discord-bot) with
+ * `DISCORD_TOKEN` set. The gateway connection lives on this thread; explanations are computed in a
+ * worker thread. See README.md for the other settings and for registering the commands first.
  *
  * @module
  */
 import process from "node:process";
-import { initRenderer, renderPng } from "@glassbox/render";
 import { Responder } from "./answer.ts";
 import { startBot } from "./bot.ts";
-import { cachedModelLoader, readConfig } from "./config.ts";
+import { readConfig } from "./config.ts";
+import { workerCompute } from "./worker_compute.ts";
 
 let config;
 try {
@@ -18,15 +19,20 @@ try {
   Deno.exit(2);
 }
 
-const loadModel = cachedModelLoader(config.models);
 const models = Object.keys(config.models);
+const worker = workerCompute({
+  models: config.models,
+  timeoutSeconds: config.timeoutSeconds,
+  onWarm: (error) =>
+    console.log(
+      error ? `discord-bot: warm-up failed: ${error}` : `Model ${models[0]} and renderer loaded`,
+    ),
+});
 const responder = new Responder({
   models,
-  loadModel,
-  renderPng: (explanation) => renderPng(explanation),
+  compute: worker.compute,
   cooldownSeconds: config.cooldownSeconds,
   queueCapacity: config.queueCapacity,
-  timeoutSeconds: config.timeoutSeconds,
 });
 
 process.on("unhandledRejection", (reason) => {
@@ -39,15 +45,11 @@ const client = await startBot({ token: config.token, apiBase: config.apiBase, re
     Deno.exit(1);
   },
 );
-// Warm up after login so the first /explain does not pay for loading the model and the renderer.
-await Promise.all([initRenderer(), loadModel(models[0])]).then(
-  () => console.log(`Model ${models[0]} and renderer loaded`),
-  (error) => console.error(`discord-bot: warm-up failed: ${error.message}`),
-);
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   Deno.addSignalListener(signal, async () => {
     await client.destroy();
+    worker.close();
     Deno.exit(0);
   });
 }
