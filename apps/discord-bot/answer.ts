@@ -323,8 +323,11 @@ function percent(probability: number): string {
   return `${(probability * 100).toFixed(1)}%`;
 }
 
+/** A label or token in bold. Surrounding spaces (GPT-2 tokens start with one) would break the bold
+ * markup; a token that is only whitespace is shown quoted. */
 function label(text: string): string {
-  return `**${escapeMarkdown(text.trim() === "" ? JSON.stringify(text) : text)}**`;
+  const shown = text.trim();
+  return `**${escapeMarkdown(shown === "" ? JSON.stringify(text) : shown)}**`;
 }
 
 function clip(text: string, max: number): string {

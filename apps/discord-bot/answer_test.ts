@@ -8,6 +8,7 @@ import {
   explainSummary,
   localCompute,
   type Plan,
+  predictSummary,
   type Reply,
   Responder,
   topUnits,
@@ -78,6 +79,32 @@ Deno.test("altText names the top tokens and stays within Discord's 1024 characte
   );
   e.text = "x".repeat(3000);
   assert.equal(altText(e).length, 1024);
+});
+
+Deno.test("predictSummary: numbered predictions, GPT-2 tokens trimmed or quoted", () => {
+  const result = {
+    model: { id: "gpt2-tiny", task: "text-generation" as const, architecture: "GPT2LMHeadModel" },
+    text: "The capital of France is",
+    tokens: [],
+    predictions: [
+      { id: 6342, label: " Paris", probability: 0.412, logit: 3 },
+      { id: 198, label: "\n", probability: 0.05, logit: 1 },
+      { id: 9, label: "*", probability: 0.01, logit: 0 },
+    ],
+    entropy: 1,
+    position: 4,
+    diagnostics: { elapsedMs: 1, backend: "test" },
+  };
+  assert.equal(
+    predictSummary(result, "gpt2-tiny"),
+    [
+      "Predictions of `gpt2-tiny`:",
+      "1. **Paris** 41.2%",
+      // A newline token is shown quoted, its backslash escaped for Discord's markdown.
+      String.raw`2. **"\\n"** 5.0%`,
+      String.raw`3. **\*** 1.0%`,
+    ].join("\n"),
+  );
 });
 
 Deno.test("escapeMarkdown keeps echoed text literal and mention syntax inert", () => {
