@@ -115,3 +115,26 @@ Deno.test("bad usage and bad input exit with 2 and one line on stderr", async ()
   await Deno.remove(corrupt, { recursive: true });
   await Deno.remove(noTokenizer, { recursive: true });
 });
+
+Deno.test("attention-rollout puts the rollout matrix in attention.matrix", async () => {
+  const r = await explain(
+    "--model",
+    FIXTURE,
+    "--method",
+    "attention-rollout",
+    "--format",
+    "json",
+    "Rollout in the CLI",
+  );
+  assert.equal(r.code, 0, r.stderr);
+  const e = JSON.parse(r.stdout);
+  assert.equal(e.attention.kind, "rollout");
+  assert.equal(e.attention.matrix.length, e.tokens.length);
+  for (const row of e.attention.matrix) {
+    assert.equal(row.length, e.tokens.length);
+    assert.ok(
+      Math.abs(row.reduce((s: number, v: number) => s + v, 0) - 1) < 1e-5,
+      "rollout rows sum to 1",
+    );
+  }
+});

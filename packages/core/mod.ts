@@ -31,3 +31,5 @@ export { getMethod, METHOD_IDS, METHODS } from "./src/methods/registry.ts";
 export type { MethodContext, MethodResult, MethodSpec, OptionSpec } from "./src/methods/types.ts";
 export { type Aggregation, AGGREGATIONS, mergeWords } from "./src/words.ts";
 export { validateOptions } from "./src/options.ts";
+export { getKernels, useKernels } from "./src/kernels.ts";
+export { findTaps, type TapNames } from "./src/internals/taps.ts";

@@ -12,6 +12,9 @@ import { gradientXInput } from "./gradient_x_input.ts";
 import { integratedGradients } from "./integrated_gradients.ts";
 import { smoothgrad } from "./smoothgrad.ts";
 import { gradientShap } from "./gradient_shap.ts";
+import { attention, attentionFlow, attentionRollout } from "./attention.ts";
+import { neurons } from "./neurons.ts";
+import { logitLens } from "./logit_lens.ts";
 
 /** The registered methods, in the order they are listed to users. */
 export const METHODS: readonly MethodSpec[] = Object.freeze([
@@ -21,6 +24,11 @@ export const METHODS: readonly MethodSpec[] = Object.freeze([
   smoothgrad,
   gradientShap,
   occlusion,
+  attention,
+  attentionRollout,
+  attentionFlow,
+  neurons,
+  logitLens,
 ]);
 
 const byId = new Map(METHODS.map((m) => [m.id, m]));
