@@ -474,7 +474,7 @@ export function View({ backend, config, onExplained }: ViewProps) {
       {explanation && (
         <>
           <p class="meta" aria-live="polite">
-            <b>{explanation.model.id}</b> · {explanation.method.id} · explaining{" "}
+            <b>{config.model ?? explanation.model.id}</b> · {explanation.method.id} · explaining{" "}
             <b>{shownLabel(explanation, explanation.target.label)}</b>
             {explanation.contrast && (
               <>
