@@ -260,6 +260,25 @@ class Differentiator extends Emitter {
     return axes.map((a) => (a < 0 ? a + r : a)).sort((a, b) => a - b);
   }
 
+  /** The value of a one-element constant (initializer or Constant node), if `name` is one. */
+  scalarValue(name: string): number | undefined {
+    const init = this.g.initializer(name);
+    let values: ArrayLike<number | bigint> | undefined;
+    if (init) {
+      const t = readTensor(init);
+      values = t as ArrayLike<number | bigint>;
+    } else {
+      const node = this.g.producer(name);
+      const t = node?.op_type === "Constant"
+        ? node.attribute?.find((x) => x.name === "value")?.t
+        : undefined;
+      if (t) values = readTensor(t) as ArrayLike<number | bigint>;
+    }
+    if (!values || values.length !== 1) return undefined;
+    const v = Number(values[0]);
+    return Number.isFinite(v) ? v : undefined;
+  }
+
   zerosLike(x: string): string {
     const type = this.elemType(x);
     const value = type === DataType.DOUBLE ? new Float64Array([0]) : new Float32Array([0]);
@@ -307,7 +326,7 @@ class Differentiator extends Emitter {
       case "Sub":
         return [
           active(0) ? this.unbroadcast(g, yd, a) : undefined,
-          active(1) ? this.unbroadcast(this.op("Neg", [g]), yd, b) : undefined,
+          active(1) ? this.op("Neg", [this.unbroadcast(g, yd, b)]) : undefined,
         ];
       case "Mul":
         return [
@@ -317,11 +336,23 @@ class Differentiator extends Emitter {
       case "Div":
         return [
           active(0) ? this.unbroadcast(this.op("Div", [g, b]), yd, a) : undefined,
+          // b is constant along the axes it was broadcast over, so dividing after the reduction is
+          // exact and touches fewer values.
           active(1)
-            ? this.unbroadcast(this.op("Neg", [this.op("Div", [this.op("Mul", [g, y]), b])]), yd, b)
+            ? this.op("Neg", [this.op("Div", [this.unbroadcast(this.op("Mul", [g, y]), yd, b), b])])
             : undefined,
         ];
       case "Pow": {
+        const c = active(1) ? undefined : this.scalarValue(b);
+        if (c !== undefined) {
+          // The usual x^2 and x^0.5 of decomposed LayerNorm and GELU: no Pow in the backward pass.
+          const local = c === 1
+            ? undefined
+            : c === 2
+            ? this.op("Mul", [a, this.scalar(2, T)])
+            : this.op("Mul", [this.scalar(c, T), this.op("Pow", [a, this.scalar(c - 1, T)])]);
+          return [local ? this.unbroadcast(this.op("Mul", [g, local]), yd, a) : g, undefined];
+        }
         let exponent = b;
         if (this.elemType(b) !== T) exponent = this.op("Cast", [b], { to: attr.int(T) });
         const ga = active(0)

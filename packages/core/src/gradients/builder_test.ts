@@ -158,6 +158,16 @@ const cases: Case[] = [
     inputs: { x: { dims: [2, 5] } },
     build: (g) => g.addNode("Pow", ["x", g.addInitializer("two", new Float32Array([2]), [])])[0],
   },
+  {
+    name: "Pow by a Constant node 1.5",
+    inputs: { x: { dims: [2, 5], low: 0.5, high: 2 } },
+    build: (g) => {
+      const [c] = g.addNode("Constant", [], 1, {
+        value: attr.tensor({ name: "c", dims: [], data_type: DataType.FLOAT, float_data: [1.5] }),
+      });
+      return g.addNode("Pow", ["x", c])[0];
+    },
+  },
   unary("Sqrt", [2, 5], { inputs: { x: { dims: [2, 5], low: 0.3, high: 2 } } }),
   unary("Erf", [3, 4]),
   unary("Tanh", [3, 4]),

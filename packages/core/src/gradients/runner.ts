@@ -37,7 +37,7 @@ export interface GradientRequest {
   position: number;
   /** 1 for real tokens, 0 for padding; all ones by default. */
   attentionMask?: readonly number[];
-  /** Rows per backward run; by default about 2048 tokens per run. */
+  /** Most rows per backward run (batches are made equal); by default about 2048 tokens per run. */
   batchSize?: number;
   /** Called after every batch with rows done and total; may throw to stop (abort). */
   onBatch?(done: number, total: number): void;
@@ -155,7 +155,9 @@ async function createRunner(model: GradientModel, output: OutputKind): Promise<G
           `Cannot run gradients: embeds hold ${embeds.length} values, expected ${rows} x ${seq} x ${hidden}`,
         );
       }
-      const batch = Math.max(1, request.batchSize ?? Math.floor(TOKENS_PER_RUN / seq));
+      const limit = Math.max(1, request.batchSize ?? Math.floor(TOKENS_PER_RUN / seq));
+      // Equal batches: 52 rows with a limit of 16 run as 4 x 13, not 16 + 16 + 16 + 4.
+      const batch = Math.ceil(rows / Math.ceil(rows / limit));
       const grads = new Float32Array(embeds.length);
       const objective = new Float64Array(rows);
       let runs = 0;
