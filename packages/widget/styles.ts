@@ -19,6 +19,7 @@ export const CSS = `
 .row{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center;margin:0 0 .75rem}
 label{font-size:.9rem;color:var(--gb-muted)}
 textarea{box-sizing:border-box;width:100%;min-height:3.5rem;font:inherit;color:var(--gb-fg);background:var(--gb-bg);border:1px solid var(--gb-border);border-radius:4px;padding:.4rem}
+input[type=number]{width:5rem}
 select,input,button{font:inherit;font-size:.9rem;color:var(--gb-fg);background:var(--gb-bg);border:1px solid var(--gb-border);border-radius:4px;padding:.2rem .4rem}
 button.go{background:var(--gb-accent);color:var(--gb-accent-fg);border-color:var(--gb-accent);font-weight:600;padding:.3rem .9rem}
 :focus-visible{outline:3px solid var(--gb-accent);outline-offset:2px}
