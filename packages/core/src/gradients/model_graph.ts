@@ -61,12 +61,18 @@ const tensorTypes: Record<number, TensorType> = {
   [DataType.BOOL]: "bool",
 };
 
-/** Does `name` derive from the graph input `input_ids` (through index arithmetic, casts, reshapes)? */
-function derivesFromIds(g: OnnxGraph, name: string, depth = 0): boolean {
-  if (name === "input_ids") return true;
-  const node = g.producer(name);
-  if (!node || depth > 8) return false;
-  return (node.input ?? []).some((i) => i && derivesFromIds(g, i, depth + 1));
+/** Ops that pass token ids through unchanged (reshaped or cast), as exports do before the lookup. */
+const ID_PRESERVING = new Set(["Reshape", "Cast", "Unsqueeze", "Squeeze", "Flatten", "Identity"]);
+
+/** Is `name` the graph input `input_ids`, possibly reshaped or cast (not, say, a position range)? */
+function carriesIds(g: OnnxGraph, name: string): boolean {
+  for (let depth = 0; depth < 8; depth++) {
+    if (name === "input_ids") return true;
+    const node = g.producer(name);
+    if (!node || !ID_PRESERVING.has(node.op_type!)) return false;
+    name = node.input![0];
+  }
+  return false;
 }
 
 /** Finds the Gather that looks token ids up in a [vocab, hidden] float matrix. */
@@ -74,7 +80,7 @@ function findEmbedding(g: OnnxGraph): NodeProto {
   const candidates = g.findNodes((n) => {
     if (n.op_type !== "Gather" || n.domain) return false;
     const table = g.initializer(n.input![0]);
-    return table?.dims?.length === 2 && derivesFromIds(g, n.input![1]);
+    return table?.dims?.length === 2 && carriesIds(g, n.input![1]);
   });
   if (candidates.length === 0) {
     throw new UnsupportedOpError(
