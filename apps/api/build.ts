@@ -64,6 +64,7 @@ export async function buildNode(): Promise<string> {
     plugins: [members],
     logLevel: "warning",
   });
+  await esbuild.stop();
   return outfile;
 }
 
@@ -99,6 +100,7 @@ export async function buildWorker(): Promise<{ dir: string; sizes: Record<string
     plugins: [members],
     logLevel: "error",
   });
+  await esbuild.stop();
   for (const [name, source] of Object.entries(WORKER_FILES)) {
     await copyFile(new URL(source, root), new URL(name, dir));
   }
@@ -171,5 +173,4 @@ if (import.meta.main) {
     console.log(`  ${name}: ${size.raw} bytes, ${size.gzip} gzipped`);
   }
   console.log(`  total: ${raw} bytes, ${gzip} gzipped`);
-  await esbuild.stop();
 }

@@ -9,6 +9,7 @@
  * | `PORT` | Port (Deno, Node) | 8787 |
  * | `HOST` | Interface (Deno, Node) | 0.0.0.0 |
  * | `GLASSBOX_MODELS` | Comma-separated model ids, default first | the bundled models |
+ * | `GLASSBOX_MODELS_DIR` | Directory holding `<id>/config.json`... (Deno, Node) | `models/` |
  * | `GLASSBOX_BACKEND` | `node` (native onnxruntime) or `web` (wasm) | `node` (Deno, Node) |
  * | `GLASSBOX_MAX_BODY_BYTES` | Largest request body | 65536 |
  * | `GLASSBOX_TIMEOUT_MS` | Per-request time limit, queueing included | 30000 |
@@ -29,6 +30,8 @@ export interface ServerConfig {
   port: number;
   host: string;
   backend: Backend;
+  /** Directory of the models (`<id>/` inside), when not the repository's `models/`. */
+  modelsDir?: string;
   /** Lower-cased header name carrying the client address, when behind a trusted proxy. */
   clientIpHeader?: string;
   options: Pick<ApiOptions, "models" | "corsOrigins" | "discord"> & { limits: Partial<Limits> };
@@ -92,6 +95,7 @@ export function configFromEnv(
     port: integer(env, "PORT", 0) ?? 8787,
     host: env("HOST") || "0.0.0.0",
     backend,
+    modelsDir: env("GLASSBOX_MODELS_DIR") || undefined,
     clientIpHeader: env("GLASSBOX_CLIENT_IP_HEADER")?.toLowerCase() || undefined,
     options: {
       ...(models?.length ? { models } : {}),

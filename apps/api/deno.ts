@@ -8,13 +8,16 @@ import { getConnInfo } from "hono/deno";
 import { loadModel } from "@glassbox/core";
 import { createApp } from "./app.ts";
 import { configFromEnv, firstAddress } from "./config.ts";
-import { widgetFiles } from "./static_files.ts";
+import { directoryUrl, widgetFiles } from "./static_files.ts";
 
 const config = configFromEnv((name) => Deno.env.get(name));
 const app = createApp({
   ...config.options,
   preload: true,
-  loadModel: (id) => loadModel(id, { backend: config.backend }),
+  loadModel: (id) =>
+    loadModel(config.modelsDir ? new URL(`${id}/`, directoryUrl(config.modelsDir)) : id, {
+      backend: config.backend,
+    }),
   readStatic: widgetFiles(new URL("../../", import.meta.url)),
   clientKey: (c) =>
     config.clientIpHeader

@@ -15,7 +15,7 @@ import process from "node:process";
 import { pathToFileURL } from "node:url";
 import { createApp } from "./app.ts";
 import { configFromEnv, firstAddress } from "./config.ts";
-import { widgetFiles } from "./static_files.ts";
+import { directoryUrl, widgetFiles } from "./static_files.ts";
 
 // The bundle does not sit where the sources do, so files are found from the working directory,
 // which is the repository root when started as documented.
@@ -24,7 +24,16 @@ const config = configFromEnv((name) => process.env[name]);
 const app = createApp({
   ...config.options,
   preload: true,
-  loadModel: (id) => loadModel(new URL(`models/${id}/`, root), { backend: config.backend }),
+  loadModel: (id) =>
+    loadModel(
+      new URL(
+        `${id}/`,
+        config.modelsDir ? directoryUrl(config.modelsDir) : new URL("models/", root),
+      ),
+      {
+        backend: config.backend,
+      },
+    ),
   initRenderer: async () => initRenderer(await loadDefaultAssets()),
   readStatic: widgetFiles(root),
   clientKey: (c) =>

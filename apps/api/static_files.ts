@@ -1,12 +1,19 @@
 /**
- * Reads the widget playground and the widget's built bundles from a checkout, for the Deno and Node
- * entries (`GET /` and `GET /widget/<file>`). Files come from `packages/widget/playground.html` and
+ * Local files for the Deno and Node entries: the widget playground and the widget's built bundles
+ * from a checkout (`GET /` and `GET /widget/<file>`, from `packages/widget/playground.html` and
  * `packages/widget/dist/`; when the widget has not been built, `/` falls back to the API's landing
- * page and `/widget/*` answers 404.
+ * page and `/widget/*` answers 404), and directory paths as URLs for the model loader.
  *
  * @module
  */
 import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+
+/** A directory path (relative to the working directory or absolute) as a `file:` URL ending in `/`. */
+export function directoryUrl(path: string): URL {
+  return pathToFileURL(resolve(path) + "/");
+}
 
 /**
  * A `readStatic` function for {@link createApp} over a repository checkout.

@@ -1,0 +1,127 @@
+/**
+ * Starts the API as real server processes for the end-to-end tests: Deno (`apps/api/deno.ts`),
+ * Node (the esbuild bundle of `apps/api/node.ts`) and Cloudflare workerd (the Workers bundle and a
+ * generated workerd config), each on a free port, waiting until `/readyz` answers 200.
+ *
+ * @module
+ */
+import { buildNode, buildWorker, writeWorkerdConfig } from "../apps/api/build.ts";
+import { TEST_MODEL, testModelsDir } from "../apps/api/test_models.ts";
+
+const ROOT = new URL("../", import.meta.url);
+
+/** A running server. */
+export interface Server {
+  origin: string;
+  /** Everything the process wrote to stderr so far (for failure messages). */
+  stderr(): string;
+  stop(): Promise<void>;
+}
+
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
+}
+
+async function start(
+  name: string,
+  command: string,
+  args: string[],
+  port: number,
+  env: Record<string, string>,
+): Promise<Server> {
+  const child = new Deno.Command(command, {
+    args,
+    cwd: ROOT.pathname,
+    env,
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  let log = "";
+  const reading = (async () => {
+    const decoder = new TextDecoder();
+    for await (const chunk of child.stderr) log += decoder.decode(chunk, { stream: true });
+  })();
+  const origin = `http://127.0.0.1:${port}`;
+  const server: Server = {
+    origin,
+    stderr: () => log,
+    async stop() {
+      try {
+        child.kill("SIGTERM");
+      } catch {
+        // Already gone.
+      }
+      await child.status;
+      await reading;
+    },
+  };
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      const response = await fetch(`${origin}/readyz`);
+      await response.body?.cancel();
+      if (response.ok) return server;
+    } catch {
+      // Not listening yet.
+    }
+    if (Date.now() > deadline) {
+      await server.stop();
+      throw new Error(`${name} API did not become ready in 60 s:\n${log}`);
+    }
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+/** Settings shared by every runtime: the test model, wasm backend, no rate limit. */
+async function commonEnv(): Promise<Record<string, string>> {
+  return {
+    GLASSBOX_MODELS: TEST_MODEL,
+    GLASSBOX_MODELS_DIR: (await testModelsDir()).pathname,
+    GLASSBOX_BACKEND: "web",
+    GLASSBOX_RATE_LIMIT: "off",
+  };
+}
+
+/** Starts `apps/api/deno.ts`. */
+export async function startDeno(env: Record<string, string> = {}): Promise<Server> {
+  const port = freePort();
+  return start("Deno", Deno.execPath(), ["run", "-A", "apps/api/deno.ts"], port, {
+    ...(await commonEnv()),
+    HOST: "127.0.0.1",
+    PORT: String(port),
+    ...env,
+  });
+}
+
+/** Builds and starts the Node entry. */
+export async function startNode(): Promise<Server> {
+  const bundle = await buildNode();
+  const port = freePort();
+  return start("Node", "node", [bundle], port, {
+    ...(await commonEnv()),
+    HOST: "127.0.0.1",
+    PORT: String(port),
+  });
+}
+
+/** Builds the Workers bundle and serves it with the npm `workerd` binary. */
+export async function startWorkerd(): Promise<Server> {
+  const { dir } = await buildWorker();
+  const port = freePort();
+  const env = await commonEnv();
+  const config = await writeWorkerdConfig({
+    dir,
+    port,
+    modelsDir: env.GLASSBOX_MODELS_DIR,
+    vars: { GLASSBOX_MODELS: TEST_MODEL, GLASSBOX_RATE_LIMIT: "off" },
+  });
+  // The platform binary itself, not npm's wrapper script, so that stopping it stops the server.
+  const platform = `${Deno.build.os === "windows" ? "windows" : Deno.build.os}-${
+    Deno.build.arch === "aarch64" ? "arm64" : "64"
+  }`;
+  const workerd = new URL(`node_modules/@cloudflare/workerd-${platform}/bin/workerd`, ROOT);
+  return start("workerd", workerd.pathname, ["serve", config], port, {});
+}
