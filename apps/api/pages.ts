@@ -47,7 +47,9 @@ export function docsPage({ methods, limits }: DocsInput): string {
     pairs.map(([a, b]) => `<tr><td><code>${escapeHtml(a)}</code></td><td>${b}</td></tr>`).join("");
   const methodRows = methods.map((m) => {
     const options = m.options.map((o) =>
-      `${escapeHtml(o.name)} (${o.type}, default ${escapeHtml(JSON.stringify(o.default))}` +
+      `${escapeHtml(o.name)} (${o.type}, default ${
+        o.default === undefined ? "none" : escapeHtml(JSON.stringify(o.default))
+      }` +
       `${o.min !== undefined ? `, min ${o.min}` : ""}${
         o.max !== undefined ? `, max ${o.max}` : ""
       }` +
