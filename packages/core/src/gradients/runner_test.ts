@@ -4,7 +4,9 @@
  * finite differences, and the real Optimum export (opset 11) when /work/shared has it.
  */
 import assert from "node:assert/strict";
-import { loadModel } from "../model.ts";
+import { loadModel, type Model } from "../model.ts";
+import { BUNDLED_MODELS, bundledModelBase } from "../bundled.ts";
+import type { OutputKind } from "../explanation.ts";
 import { createSession } from "../session.ts";
 import { UnsupportedOpError } from "../errors.ts";
 import { OnnxGraph } from "../onnx/graph.ts";
@@ -101,39 +103,78 @@ for (const name of MODELS) {
   });
 }
 
-Deno.test("gradient graph of gpt2-tiny-opset17: a batch of perturbed rows matches central finite differences", async () => {
+/**
+ * Compares the gradient of every coordinate of two tokens with central differences of the objective,
+ * all perturbed rows run as batches of one request.
+ */
+async function finiteDifferenceError(
+  model: Model,
+  ids: number[],
+  output: OutputKind,
+  contrast: boolean,
+): Promise<number> {
+  const runner = await gradientRunner(model, output);
+  const x = runner.embed(ids);
+  const position = model.task === "text-generation" ? ids.length - 1 : 0;
+  const request = { rows: 1, ids, targetId: 1, contrastId: contrast ? 0 : undefined, position };
+  const { grads } = await runner.run({ ...request, embeds: x });
+  const coords = [...Array(2 * runner.hidden).keys()].map((k) => k + runner.hidden);
+  const h = 1e-2;
+  const rows = new Float32Array(coords.length * 2 * x.length);
+  coords.forEach((c, r) => {
+    for (const [j, sign] of [[0, 1], [1, -1]]) {
+      const row = x.slice();
+      row[c] += sign * h;
+      rows.set(row, (2 * r + j) * x.length);
+    }
+  });
+  const { objective, runs } = await runner.run({
+    ...request,
+    embeds: rows,
+    rows: coords.length * 2,
+    batchSize: 16,
+  });
+  assert.equal(runs, Math.ceil(coords.length * 2 / 16));
+  const fd = coords.map((_, r) => (objective[2 * r] - objective[2 * r + 1]) / (2 * h));
+  return relativeL2(coords.map((c) => grads[c]), fd);
+}
+
+Deno.test("gradient graph of gpt2-tiny-opset17: batched rows match central finite differences", async () => {
   const model = await loadModel(dir("gpt2-tiny-opset17"));
   try {
-    const runner = await gradientRunner(model, "log-probability");
-    const ids = [464, 2068, 7586, 21831];
-    const x = runner.embed(ids);
-    const request = { rows: 1, ids, targetId: 13, contrastId: 11, position: 3 };
-    const { grads } = await runner.run({ ...request, embeds: x });
-    // Every coordinate of two tokens, perturbed up and down, as rows of one batched run.
-    const coords = [...Array(2 * runner.hidden).keys()].map((k) => k + runner.hidden);
-    const h = 1e-2;
-    const rows = new Float32Array(coords.length * 2 * x.length);
-    coords.forEach((c, r) => {
-      for (const [j, sign] of [[0, 1], [1, -1]]) {
-        const row = x.slice();
-        row[c] += sign * h;
-        rows.set(row, (2 * r + j) * x.length);
-      }
-    });
-    const { objective, runs } = await runner.run({
-      ...request,
-      embeds: rows,
-      rows: coords.length * 2,
-      batchSize: 16,
-    });
-    assert.equal(runs, Math.ceil(coords.length * 2 / 16));
-    const fd = coords.map((_, r) => (objective[2 * r] - objective[2 * r + 1]) / (2 * h));
-    const error = relativeL2(coords.map((c) => grads[c]), fd);
+    const error = await finiteDifferenceError(
+      model,
+      [464, 2068, 7586, 21831],
+      "log-probability",
+      true,
+    );
     assert.ok(error < 5e-3, `relative L2 error against finite differences ${error}`);
   } finally {
     await model.release();
   }
 });
+
+for (const name of BUNDLED_MODELS) {
+  Deno.test(`gradient graph of the demo model ${name}: matches central finite differences`, async (t) => {
+    try {
+      await Deno.stat(new URL("onnx/model.onnx", bundledModelBase(name)));
+    } catch {
+      console.warn(`notice: models/${name}/onnx/model.onnx is absent; skipping its gradient check`);
+      await t.step({ name: "skipped: model absent", ignore: true, fn: () => {} });
+      return;
+    }
+    const model = await loadModel(name);
+    try {
+      const ids = model.tokenizer.encode("What a wonderful, surprising day it was").ids;
+      for (const output of ["logit", "probability"] as const) {
+        const error = await finiteDifferenceError(model, ids, output, output === "logit");
+        assert.ok(error < 5e-3, `${output}: relative L2 error against finite differences ${error}`);
+      }
+    } finally {
+      await model.release();
+    }
+  });
+}
 
 const OPTIMUM = "/work/shared/fixtures/optimum-tiny-distilbert/onnx/model.onnx";
 
