@@ -1,8 +1,9 @@
 /**
  * Loading: the SIMD probe, variant selection, a precompiled module (the workerd path), a module
  * that is not ours, and the same loader bundled with esbuild running under Node (file: URL) and in
- * Chromium (fetch over http). Those two skip with a notice when node or /usr/bin/chromium is
- * missing, and fail instead under GLASSBOX_REQUIRE_TOOLS=1.
+ * Chromium (fetch over http), and createKernels in workerd with an imported module. Those skip
+ * with a notice when node, /usr/bin/chromium or workerd is missing, and fail instead under
+ * GLASSBOX_REQUIRE_TOOLS=1.
  */
 import assert from "node:assert/strict";
 import {
@@ -138,4 +139,68 @@ Deno.test("sharedKernels returns one instance; provideKernels replaces it", asyn
   assert.equal((await sharedKernels()).variant, "scalar");
   provideKernels(first);
   assert.equal(await sharedKernels(), first);
+});
+
+Deno.test("createKernels runs in workerd with the imported module, where bytes cannot compile", async () => {
+  const workerd = new URL("../node_modules/.bin/workerd", import.meta.url).pathname;
+  if (!(await Deno.stat(workerd).catch(() => null)) && missing(workerd)) return;
+  const dir = await Deno.makeTempDir();
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = listener.addr.port;
+  listener.close();
+  try {
+    await bundleInto(dir, "browser");
+    await Deno.copyFile(kernelsUrl("simd"), `${dir}/kernels.simd.wasm`);
+    await Deno.writeTextFile(
+      `${dir}/worker.js`,
+      `import kernelsModule from "./kernels.simd.wasm";
+import * as m from "./mod.js";
+export default {
+  async fetch() {
+    const out = [];
+    const k = await m.createKernels(kernelsModule);
+    out.push(k.variant + " " + Array.from(k.softmax(new Float32Array([2, 2, 2, 2]), 4)).join(","));
+    out.push(await m.createKernels(new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0])).then(() => "bytes compiled", () => "bytes refused"));
+    return new Response(out.join("\\n"));
+  },
+};
+`,
+    );
+    await Deno.writeTextFile(
+      `${dir}/config.capnp`,
+      `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [(name = "main", worker = .w)],
+  sockets = [(name = "http", address = "127.0.0.1:${port}", http = (), service = "main")],
+);
+const w :Workerd.Worker = (
+  modules = [
+    (name = "worker.js", esModule = embed "worker.js"),
+    (name = "mod.js", esModule = embed "mod.js"),
+    (name = "kernels.simd.wasm", wasm = embed "kernels.simd.wasm"),
+  ],
+  compatibilityDate = "2024-09-01",
+);
+`,
+    );
+    const child = new Deno.Command(workerd, {
+      args: ["serve", `${dir}/config.capnp`],
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    try {
+      let body = "";
+      for (let attempt = 0; attempt < 100 && !body; attempt++) {
+        body = await fetch(`http://127.0.0.1:${port}/`).then((r) => r.text(), () => "");
+        if (!body) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      assert.equal(body, "simd 0.25,0.25,0.25,0.25\nbytes refused");
+    } finally {
+      child.kill();
+      await child.stderr.cancel();
+      await child.status;
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
