@@ -2,7 +2,7 @@
 
 Run with the Debian Python that has PyTorch and onnx: /usr/bin/python3 scripts/make_eval_toys.py
 
-Two classifiers in the Hugging Face layout (config.json, tokenizer.json, onnx/model.onnx), sharing one
+Three classifiers in the Hugging Face layout (config.json, tokenizer.json, onnx/model.onnx), sharing one
 WordLevel tokenizer over a small vocabulary of sentiment and neutral words:
 
 - bow-linear: logits = sum over real tokens of W[id] + b. Removing a token changes the logits by
@@ -11,6 +11,8 @@ WordLevel tokenizer over a small vocabulary of sentiment and neutral words:
 - mlp-tiny: word embeddings -> layer.0 (Tanh) -> layer.1 (Tanh, residual) -> masked mean pool ->
   classifier, trained for a few seconds on synthetic sentences. It has distinct layers for the
   cascading-randomization sanity check and differentiable ops for the gradient methods.
+- attn-tiny: one self-attention layer with 2 heads, exported by torch.onnx, for the corpus attention
+  statistics (core's taps find its Softmax).
 
 And: lexicon.json (the sentiment words with their scores, the plausibility ground truth),
 corpus_1000.jsonl (1,000 synthetic sentences, `{"id", "text"}` per line) and corpus_small.txt (plain
@@ -93,6 +95,10 @@ def write_model(name, vocab, graph, architecture):
     model.ir_version = 8
     onnx.checker.check_model(model)
     onnx.save(model, os.path.join(root, "onnx", "model.onnx"))
+    write_config(root, name, vocab, architecture)
+
+
+def write_config(root, name, vocab, architecture):
     config = {
         "architectures": [architecture],
         "model_type": name,
@@ -223,6 +229,62 @@ def mlp_tiny(vocab, sentences):
     write_model("mlp-tiny", vocab, graph, "MlpForSequenceClassification")
 
 
+class AttentionClassifier(torch.nn.Module):
+    """One self-attention layer (2 heads) over word embeddings, mean pool, classifier."""
+
+    def __init__(self, vocab_size, dim=8, heads=2):
+        super().__init__()
+        self.heads, self.dim = heads, dim
+        self.embed = torch.nn.Embedding(vocab_size, dim)
+        self.qkv = torch.nn.Linear(dim, 3 * dim)
+        self.out = torch.nn.Linear(dim, dim)
+        self.classifier = torch.nn.Linear(dim, 2)
+
+    def forward(self, input_ids, attention_mask):
+        b, n = input_ids.shape
+        x = self.embed(input_ids)
+        q, k, v = self.qkv(x).split(self.dim, dim=2)
+        split = lambda t: t.reshape(b, n, self.heads, self.dim // self.heads).transpose(1, 2)  # noqa: E731
+        q, k, v = split(q), split(k), split(v)
+        m = attention_mask.float()
+        scores = q @ k.transpose(2, 3) / (self.dim // self.heads) ** 0.5
+        scores = scores + (1.0 - m)[:, None, None, :] * -10000.0
+        probs = torch.softmax(scores, dim=-1)
+        h = (probs @ v).transpose(1, 2).reshape(b, n, self.dim)
+        h = x + self.out(h)
+        pooled = (h * m[:, :, None]).sum(1) / m.sum(1, keepdim=True)
+        return self.classifier(pooled)
+
+
+def attn_tiny(vocab, sentences):
+    """The attention toy, exported by torch so its graph looks like a real export's."""
+    torch.manual_seed(1)
+    net = AttentionClassifier(len(vocab))
+    encoded = [[vocab["[CLS]"]] + [vocab[w] for w in s.split()] + [vocab["[SEP]"]] for s in sentences]
+    length = max(len(e) for e in encoded)
+    ids = torch.tensor([e + [0] * (length - len(e)) for e in encoded])
+    mask = torch.tensor([[1] * len(e) + [0] * (length - len(e)) for e in encoded])
+    labels = torch.tensor([int(sum(LEXICON.get(w, 0) for w in s.split()) > 0) for s in sentences])
+    optimizer = torch.optim.Adam(net.parameters(), lr=0.03)
+    # Few steps: a model trained to saturation (p = 1.0) leaves faithfulness nothing to measure.
+    for _ in range(40):
+        optimizer.zero_grad()
+        loss = torch.nn.functional.cross_entropy(net(ids, mask), labels)
+        loss.backward()
+        optimizer.step()
+    print(f"attn-tiny: training loss {loss.item():.3f}")
+    root = os.path.join(OUT, "attn-tiny")
+    os.makedirs(os.path.join(root, "onnx"), exist_ok=True)
+    net.eval()
+    torch.onnx.export(
+        net, (ids[:2], mask[:2]), os.path.join(root, "onnx", "model.onnx"),
+        input_names=["input_ids", "attention_mask"], output_names=["logits"],
+        dynamic_axes={"input_ids": {0: "batch", 1: "sequence"},
+                      "attention_mask": {0: "batch", 1: "sequence"}, "logits": {0: "batch"}},
+        opset_version=14)
+    write_config(root, "attn-tiny", vocab, "AttentionForSequenceClassification")
+
+
 def sentence(rng):
     words = [rng.choice(NEUTRAL) for _ in range(rng.randint(3, 9))]
     for _ in range(rng.randint(1, 3)):
@@ -236,7 +298,8 @@ def main():
     vocab = {t: i for i, t in enumerate(SPECIALS + words)}
     rng = random.Random(11)
     bow_linear(vocab)
-    mlp_tiny(vocab, [sentence(rng) for _ in range(3000)])
+    training = [sentence(rng) for _ in range(3000)]
+    mlp_tiny(vocab, training)
     with open(os.path.join(OUT, "lexicon.json"), "w") as f:
         json.dump(LEXICON, f, indent=1, sort_keys=True)
     with open(os.path.join(OUT, "corpus_1000.jsonl"), "w") as f:
@@ -245,6 +308,7 @@ def main():
     with open(os.path.join(OUT, "corpus_small.txt"), "w") as f:
         for _ in range(20):
             f.write(sentence(rng) + "\n")
+    attn_tiny(vocab, training[:1000])
 
 
 if __name__ == "__main__":

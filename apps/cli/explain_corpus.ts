@@ -25,6 +25,7 @@ Usage: npx deno task explain-corpus --input FILE --out DIR [options]
   --format auto|jsonl|text   input format (default auto: by extension, or by a leading "{")
   --limit N              explain only the first N items
   --no-faithfulness      skip the per-item faithfulness metrics (faster)
+  --attention-stats      attention statistics per layer and head (default: on with an attention method)
   --restart              discard what DIR holds and start over (default: resume)
   --top-words N          words per top-positive / top-negative list (default 15)
   --min-count N          fewest occurrences for a word to be ranked (default 3)
@@ -43,6 +44,7 @@ interface CorpusArgs {
   format?: "auto" | "jsonl" | "text";
   limit?: number;
   faithfulness: boolean;
+  attentionStats?: boolean;
   restart: boolean;
   topWords?: number;
   minCount?: number;
@@ -79,6 +81,7 @@ export function parseCorpusArgs(argv: readonly string[]): CorpusArgs {
     if (flag === "help") args.help = true;
     else if (flag === "no-faithfulness") args.faithfulness = false;
     else if (flag === "restart") args.restart = true;
+    else if (flag === "attention-stats") args.attentionStats = true;
     else {
       if (value === undefined) {
         value = argv[++i];
@@ -210,6 +213,7 @@ async function run(argv: string[]): Promise<number> {
       format: args.format,
       limit: args.limit,
       faithfulness: args.faithfulness,
+      attentionStats: args.attentionStats,
       restart: args.restart,
       topWords: args.topWords,
       minCount: args.minCount,
@@ -217,6 +221,7 @@ async function run(argv: string[]): Promise<number> {
       onProgress: progressBar(),
     });
     if (Deno.stderr.isTerminal()) Deno.stderr.writeSync(new TextEncoder().encode("\n"));
+    for (const notice of summary.notices) console.error(`explain-corpus: ${notice}`);
     console.log(
       `${summary.items} items (${summary.resumed} from an earlier run, ${summary.errors} not explainable) ` +
         `in ${args.out}: items.jsonl, summary.json, report.html`,

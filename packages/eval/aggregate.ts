@@ -2,8 +2,9 @@
  * Corpus-level (global) explanations: folds the per-item records of a corpus run into aggregates whose
  * size depends on the vocabulary and the number of labels, never on the number of items. Per method and
  * predicted label: each word's mean attribution, mean |attribution| and frequency; per method:
- * histograms of the faithfulness scores; per attention layer and head: mean row entropy, attention to
- * special tokens and to the token itself. The same fold runs on fresh records and, when a run resumes,
+ * histograms of the faithfulness scores; per attention layer and head (over all methods, from the
+ * model's own attention probabilities): mean row entropy, attention to special tokens and to the token
+ * itself. The same fold runs on fresh records and, when a run resumes,
  * on the records already written, so a resumed run ends with the same summary as an uninterrupted one.
  *
  * @module
@@ -30,8 +31,6 @@ export interface ItemMethodRecord {
   words: [string, number][];
   elapsedMs: number;
   faithfulness?: ItemFaithfulness;
-  /** Attention statistics keyed by `layer/head` (`all` where the method averaged). */
-  attention?: Record<string, AttentionStats>;
 }
 
 /** One line of `items.jsonl`. */
@@ -42,6 +41,8 @@ export interface ItemRecord {
   label?: string;
   probability?: number;
   methods?: Record<string, ItemMethodRecord>;
+  /** Attention statistics of every layer and head, keyed `layer/head` (0-based). */
+  attention?: Record<string, AttentionStats>;
   /** Spearman (on |score|, over the words) between each pair of methods, keyed `a~b`. */
   agreement?: Record<string, number>;
   /** Why the item could not be explained (empty text, too long...); such items count as done. */
@@ -80,7 +81,6 @@ export interface MethodSummary {
     topNegative: WordStat[];
   }>;
   faithfulness?: Record<keyof ItemFaithfulness, Histogram>;
-  attention?: Record<string, AttentionStats & { n: number }>;
 }
 
 const HISTOGRAM_RANGES: Record<keyof ItemFaithfulness, [number, number]> = {
@@ -121,7 +121,6 @@ interface MethodAggregate {
   words: Map<string, Map<string, [number, number, number]>>;
   labelItems: Map<string, number>;
   faithfulness?: Record<keyof ItemFaithfulness, HistogramBuilder>;
-  attention: Map<string, { entropy: number; special: number; self: number; n: number }>;
 }
 
 /** Options for {@link CorpusAggregate}. */
@@ -139,6 +138,7 @@ export class CorpusAggregate {
   readonly labels: Map<string, number> = new Map();
   readonly #methods = new Map<string, MethodAggregate>();
   readonly #agreement = new Map<string, { sum: number; n: number }>();
+  readonly #attention = new Map<string, AttentionStats & { n: number }>();
   readonly #topWords: number;
   readonly #minCount: number;
 
@@ -156,6 +156,14 @@ export class CorpusAggregate {
     }
     const label = record.label;
     this.labels.set(label, (this.labels.get(label) ?? 0) + 1);
+    for (const [key, stats] of Object.entries(record.attention ?? {})) {
+      const a = this.#attention.get(key) ?? { entropy: 0, special: 0, self: 0, n: 0 };
+      a.entropy += stats.entropy;
+      a.special += stats.special;
+      a.self += stats.self;
+      a.n++;
+      this.#attention.set(key, a);
+    }
     for (const [pair, rho] of Object.entries(record.agreement ?? {})) {
       if (!Number.isFinite(rho)) continue;
       const a = this.#agreement.get(pair) ?? { sum: 0, n: 0 };
@@ -171,7 +179,6 @@ export class CorpusAggregate {
           elapsedMs: 0,
           words: new Map(),
           labelItems: new Map(),
-          attention: new Map(),
         };
         this.#methods.set(id, agg);
       }
@@ -199,14 +206,6 @@ export class CorpusAggregate {
           agg.faithfulness[key].add(m.faithfulness[key]);
         }
       }
-      for (const [key, s] of Object.entries(m.attention ?? {})) {
-        const a = agg.attention.get(key) ?? { entropy: 0, special: 0, self: 0, n: 0 };
-        a.entropy += s.entropy;
-        a.special += s.special;
-        a.self += s.self;
-        a.n++;
-        agg.attention.set(key, a);
-      }
     }
   }
 
@@ -217,6 +216,7 @@ export class CorpusAggregate {
     labels: Record<string, number>;
     methods: Record<string, MethodSummary>;
     agreement: Record<string, { spearman: number; n: number }>;
+    attention: Record<string, AttentionStats & { n: number }>;
   } {
     const methods: Record<string, MethodSummary> = {};
     for (const [id, agg] of this.#methods) {
@@ -246,16 +246,6 @@ export class CorpusAggregate {
           Object.entries(agg.faithfulness).map(([k, h]) => [k, h.build()]),
         ) as Record<keyof ItemFaithfulness, Histogram>;
       }
-      if (agg.attention.size) {
-        summary.attention = Object.fromEntries(
-          [...agg.attention].map(([key, a]) => [key, {
-            entropy: a.entropy / a.n,
-            special: a.special / a.n,
-            self: a.self / a.n,
-            n: a.n,
-          }]),
-        );
-      }
       methods[id] = summary;
     }
     return {
@@ -266,27 +256,37 @@ export class CorpusAggregate {
       agreement: Object.fromEntries(
         [...this.#agreement].map(([pair, a]) => [pair, { spearman: a.sum / a.n, n: a.n }]),
       ),
+      attention: Object.fromEntries(
+        [...this.#attention].map(([key, a]) => [key, {
+          entropy: a.entropy / a.n,
+          special: a.special / a.n,
+          self: a.self / a.n,
+          n: a.n,
+        }]),
+      ),
     };
   }
 }
 
 /**
- * Statistics of one attention matrix (rows attend to columns): mean row entropy in nats, mean
- * attention on special tokens, mean attention of a token to itself.
+ * Statistics of one attention matrix (row-major [n, n], rows attend to columns): mean row entropy in
+ * nats, mean attention on special tokens, mean attention of a token to itself. For causal models the
+ * rows cover fewer columns, so their entropy is lower by construction.
  */
 export function attentionStats(
-  matrix: readonly number[][],
+  matrix: ArrayLike<number>,
+  n: number,
   special: readonly boolean[],
 ): AttentionStats {
   let entropy = 0, onSpecial = 0, onSelf = 0;
-  matrix.forEach((row, i) => {
-    for (let j = 0; j < row.length; j++) {
-      const p = row[j];
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      const p = matrix[i * n + j];
       if (p > 0) entropy -= p * Math.log(p);
       if (special[j]) onSpecial += p;
     }
-    onSelf += row[i] ?? 0;
-  });
-  const n = Math.max(1, matrix.length);
-  return { entropy: entropy / n, special: onSpecial / n, self: onSelf / n };
+    onSelf += matrix[i * n + i];
+  }
+  const rows = Math.max(1, n);
+  return { entropy: entropy / rows, special: onSpecial / rows, self: onSelf / rows };
 }

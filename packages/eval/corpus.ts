@@ -15,6 +15,7 @@
 import { AbortError, explain, type Explanation, InputError, type Model } from "@glassbox/core";
 import {
   type AggregateOptions,
+  type AttentionStats,
   attentionStats,
   CorpusAggregate,
   type ItemMethodRecord,
@@ -23,6 +24,8 @@ import {
 } from "./aggregate.ts";
 import { compareScores } from "./agreement.ts";
 import { faithfulness } from "./faithfulness.ts";
+// Core's attention taps, which its mod.ts does not export (yet).
+import { runTaps } from "../core/src/internals/taps.ts";
 import { renderReport } from "./report.ts";
 
 /** Progress of a corpus run, reported after every item. */
@@ -51,6 +54,11 @@ export interface CorpusOptions extends AggregateOptions {
   out: string;
   /** Input format; `auto` picks jsonl for `.jsonl`/`.json` files and for lines starting with `{`. @default "auto" */
   format?: "auto" | "jsonl" | "text";
+  /**
+   * Attention statistics per layer and head, from one extra forward pass per item through core's
+   * attention taps. @default true when a method id starts with `attention`
+   */
+  attentionStats?: boolean;
   /** Compute faithfulness per item (the report's distributions). @default true */
   faithfulness?: boolean;
   /** Explain at most this many items of the input. */
@@ -74,6 +82,10 @@ export interface CorpusSummary {
   resumed: number;
   labels: Record<string, number>;
   perMethod: Record<string, MethodSummary>;
+  /** Mean attention statistics per layer and head, keyed `layer/head` (0-based). */
+  attention: Record<string, AttentionStats & { n: number }>;
+  /** Things the reader should know, e.g. why attention statistics are missing. */
+  notices: string[];
   /** Mean Spearman (|score|, over words) between each pair of methods, keyed `a~b`. */
   agreement: Record<string, { spearman: number; n: number }>;
   /** Resident set size samples (MB) as items went by. */
@@ -210,13 +222,6 @@ async function methodRecord(
       insertion: round(f.insertion.auc),
     };
   }
-  if (explanation.attention) {
-    const a = explanation.attention;
-    const key = `${a.kind}:${a.layer ?? "all"}/${a.head ?? "all"}`;
-    record.attention = {
-      [key]: attentionStats(a.matrix, explanation.tokens.map((t) => t.special)),
-    };
-  }
   return record;
 }
 
@@ -251,6 +256,8 @@ export async function explainCorpus(options: CorpusOptions): Promise<CorpusSumma
   if (!(await exists(input))) throw new InputError(`Cannot read corpus ${input}: no such file`);
   const jsonl = await isJsonl(input, options.format);
   const withFaithfulness = options.faithfulness ?? true;
+  let attention = options.attentionStats ?? options.methods.some((m) => m.startsWith("attention"));
+  const notices: string[] = [];
   const settings: RunSettings = {
     model: model.id,
     methods: [...options.methods],
@@ -338,6 +345,29 @@ export async function explainCorpus(options: CorpusOptions): Promise<CorpusSumma
         record.label = first!.target.label;
         record.probability = round(first!.target.probability);
         record.methods = methods;
+        if (attention) {
+          const tokens = first!.tokens;
+          try {
+            const taps = await runTaps(model, tokens.map((t) => t.id));
+            const n = taps.tokens, special = tokens.map((t) => t.special);
+            record.attention = {};
+            taps.attention.forEach(({ data, heads }, l) => {
+              for (let h = 0; h < heads; h++) {
+                const stats = attentionStats(data.subarray(h * n * n, (h + 1) * n * n), n, special);
+                record.attention![`${l}/${h}`] = {
+                  entropy: round(stats.entropy),
+                  special: round(stats.special),
+                  self: round(stats.self),
+                };
+              }
+            });
+          } catch (error) {
+            if (!(error instanceof InputError)) throw error;
+            // The model has no attention the taps can find: say so once, go on without.
+            notices.push(`No attention statistics: ${error.message}`);
+            attention = false;
+          }
+        }
         const ids = Object.keys(methods);
         if (ids.length > 1) {
           record.agreement = {};
@@ -390,6 +420,8 @@ export async function explainCorpus(options: CorpusOptions): Promise<CorpusSumma
     labels: folded.labels,
     perMethod: folded.methods,
     agreement: folded.agreement,
+    attention: folded.attention,
+    notices,
     memory,
     elapsedMs: performance.now() - started,
   };

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { InputError } from "@glassbox/core";
+import { explain, InputError, loadModel } from "@glassbox/core";
 import { explainCorpus, readLines } from "./corpus.ts";
-import { CorpusAggregate } from "./aggregate.ts";
+import { attentionStats, CorpusAggregate } from "./aggregate.ts";
 import { renderReport } from "./report.ts";
 import { loadToy, TOYS } from "./_toys.ts";
 
@@ -158,6 +158,11 @@ Deno.test("renderReport: text is escaped", () => {
       },
     },
     agreement: { "occlusion~saliency": { spearman: 0.25, n: 1 } },
+    attention: {
+      "0/0": { entropy: 1, special: 0.5, self: 0.1, n: 1 },
+      "0/1": { entropy: 2, special: 0.25, self: 0.2, n: 1 },
+    },
+    notices: [],
     memory: [],
     elapsedMs: 1,
   });
@@ -165,4 +170,58 @@ Deno.test("renderReport: text is escaped", () => {
   assert.ok(html.includes("&#60;script&#62;"));
   assert.ok(html.includes("&#60;m&#62;"));
   assert.match(html, /<td>occlusion<\/td><td>saliency<\/td><td>0\.250<\/td>/);
+});
+
+Deno.test("explainCorpus: attention statistics per layer and head match the attention method", async () => {
+  const model = await loadModel(new URL("attn-tiny/", TOYS).href);
+  const out = await Deno.makeTempDir();
+  try {
+    const summary = await explainCorpus({
+      model,
+      methods: ["attention"],
+      input: SMALL,
+      out,
+      limit: 4,
+      faithfulness: false,
+    });
+    assert.deepEqual(Object.keys(summary.attention), ["0/0", "0/1"]);
+    const texts = (await Deno.readTextFile(SMALL)).split("\n").slice(0, 4);
+    for (const head of [0, 1]) {
+      const expected = { entropy: 0, special: 0, self: 0 };
+      for (const text of texts) {
+        const e = await explain(model, text, { method: "attention", params: { layer: 0, head } });
+        const n = e.tokens.length;
+        const s = attentionStats(e.attention!.matrix.flat(), n, e.tokens.map((t) => t.special));
+        for (const k of ["entropy", "special", "self"] as const) expected[k] += s[k] / texts.length;
+      }
+      const got = summary.attention[`0/${head}`];
+      assert.equal(got.n, 4);
+      for (const k of ["entropy", "special", "self"] as const) {
+        assert.ok(
+          Math.abs(got[k] - expected[k]) < 1e-5,
+          `${k} of head ${head}: ${got[k]} vs ${expected[k]}`,
+        );
+      }
+    }
+    assert.equal(
+      (await Deno.readTextFile(`${out}/report.html`)).match(/layer 0 head 1:/g)?.length,
+      3,
+    );
+  } finally {
+    await model.release();
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
+Deno.test("attentionStats: a uniform and an identity matrix by hand", () => {
+  const uniform = [0.5, 0.5, 0.5, 0.5];
+  const s = attentionStats(uniform, 2, [true, false]);
+  assert.ok(Math.abs(s.entropy - Math.log(2)) < 1e-12);
+  assert.equal(s.special, 0.5);
+  assert.equal(s.self, 0.5);
+  assert.deepEqual(attentionStats([1, 0, 0, 1], 2, [false, false]), {
+    entropy: 0,
+    special: 0,
+    self: 1,
+  });
 });

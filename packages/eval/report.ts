@@ -1,13 +1,14 @@
 /**
  * The corpus report: one self-contained HTML page (inline CSS and SVG, no script, no external
  * resource) with, per method, the top positive and negative words of every predicted label as
- * diverging bar charts, the distributions of the faithfulness scores as histograms, attention
- * statistics per layer and head when an attention method ran, and resident memory over the run.
+ * diverging bar charts, the distributions of the faithfulness scores as histograms, the mean agreement
+ * between methods, heat maps of attention statistics per layer and head when they were collected, and
+ * resident memory over the run.
  * Colours follow the renderers' BuRd convention: red pushes toward the label, blue away from it.
  *
  * @module
  */
-import type { Histogram, MethodSummary, WordStat } from "./aggregate.ts";
+import type { Histogram, WordStat } from "./aggregate.ts";
 import type { CorpusSummary } from "./corpus.ts";
 
 const RED = "#B2182B", BLUE = "#2166AC", GREY = "#666";
@@ -110,14 +111,62 @@ function memoryChart(samples: CorpusSummary["memory"]): string {
     `<text x="${pad}" y="${pad - 8}">${num(maxRss / 1.1, 0)} MB peak</text></svg></figure>`;
 }
 
-function attentionTable(attention: NonNullable<MethodSummary["attention"]>): string {
-  const rows = Object.entries(attention).map(([key, a]) =>
-    `<tr><td>${escapeXml(key)}</td><td>${num(a.entropy)}</td><td>${num(a.special)}</td><td>${
-      num(a.self)
-    }</td><td>${a.n}</td></tr>`
-  ).join("");
-  return `<table><thead><tr><th>attention (kind:layer/head)</th><th>mean row entropy (nats)</th>` +
-    `<th>mass on special tokens</th><th>mass on self</th><th>items</th></tr></thead><tbody>${rows}</tbody></table>`;
+/** One statistic of every layer (rows) and head (columns) as a heat map, darker = larger. */
+function attentionHeatmap(
+  title: string,
+  attention: CorpusSummary["attention"],
+  stat: "entropy" | "special" | "self",
+): string {
+  const cells = Object.entries(attention).map(([key, a]) => {
+    const [layer, head] = key.split("/").map(Number);
+    return { layer, head, value: a[stat] };
+  });
+  const layers = Math.max(...cells.map((c) => c.layer)) + 1;
+  const heads = Math.max(...cells.map((c) => c.head)) + 1;
+  const size = 34, left = 56, top = 20;
+  const width = left + heads * size + 8, height = top + layers * size + 8;
+  const max = Math.max(...cells.map((c) => c.value)) || 1;
+  const rects = cells.map((c) => {
+    const t = c.value / max;
+    const x = left + c.head * size, y = top + c.layer * size;
+    return `<rect x="${x}" y="${y}" width="${size - 2}" height="${
+      size - 2
+    }" fill="${BLUE}" fill-opacity="${
+      (0.08 + 0.92 * t).toFixed(3)
+    }"><title>layer ${c.layer} head ${c.head}: ${num(c.value)}</title></rect>` +
+      `<text x="${x + size / 2 - 1}" y="${y + size / 2 + 3}" text-anchor="middle" class="${
+        t > 0.55 ? "light" : ""
+      }">${num(c.value, 2)}</text>`;
+  }).join("");
+  const axes = Array.from(
+    { length: layers },
+    (_, l) =>
+      `<text x="${left - 6}" y="${
+        top + l * size + size / 2 + 3
+      }" text-anchor="end">layer ${l}</text>`,
+  )
+    .join("") +
+    Array.from(
+      { length: heads },
+      (_, h) =>
+        `<text x="${left + h * size + size / 2 - 1}" y="${
+          top - 6
+        }" text-anchor="middle">h${h}</text>`,
+    )
+      .join("");
+  return `<figure><figcaption>${escapeXml(title)}</figcaption>` +
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${
+      escapeXml(title)
+    }">${axes}${rects}</svg></figure>`;
+}
+
+function attentionSection(attention: CorpusSummary["attention"]): string {
+  if (Object.keys(attention).length === 0) return "";
+  const n = Math.max(...Object.values(attention).map((a) => a.n));
+  return `<section><h2>Attention by layer and head</h2><p>Means over ${n} items of the model's attention probabilities.</p>` +
+    `<div class="row">${attentionHeatmap("Mean row entropy (nats)", attention, "entropy")}${
+      attentionHeatmap("Mass on special tokens", attention, "special")
+    }${attentionHeatmap("Mass on the token itself", attention, "self")}</div></section>`;
 }
 
 function agreementTable(agreement: CorpusSummary["agreement"]): string {
@@ -163,13 +212,10 @@ export function renderReport(summary: CorpusSummary): string {
         ).join("")
       }</div>`
       : "";
-    const attention = m.attention
-      ? `<h3>Attention by layer and head</h3>${attentionTable(m.attention)}`
-      : "";
     return `<section><h2>${escapeXml(method)}</h2><p>${m.items} items, ${
       num(m.meanElapsedMs, 1)
     } ms per explanation.</p>` +
-      `<h3>Top words per predicted label (mean attribution)</h3><div class="row">${words}</div>${faith}${attention}</section>`;
+      `<h3>Top words per predicted label (mean attribution)</h3><div class="row">${words}</div>${faith}</section>`;
   }).join("");
   const labels = Object.entries(summary.labels).map(([l, n]) => `${escapeXml(l)}: ${n}`).join(", ");
   return `<!doctype html>
@@ -180,7 +226,7 @@ export function renderReport(summary: CorpusSummary): string {
 body{font-family:system-ui,sans-serif;margin:2rem;color:#222;max-width:1200px}
 h1{font-size:1.4rem}h2{border-bottom:1px solid #ccc;padding-bottom:.2rem}
 .row{display:flex;flex-wrap:wrap;gap:1.5rem}figure{margin:0}figcaption{font-size:.85rem;color:#444;margin-bottom:.2rem}
-svg text{font-size:11px;fill:#222}svg text.value{fill:#666;font-size:10px}
+svg text{font-size:11px;fill:#222}svg text.light{fill:#fff}svg text.value{fill:#666;font-size:10px}
 table{border-collapse:collapse;font-size:.85rem}td,th{border:1px solid #ddd;padding:.2rem .5rem;text-align:right}
 td:first-child,th:first-child{text-align:left}.empty{color:#888}
 </style></head><body>
@@ -190,8 +236,10 @@ td:first-child,th:first-child{text-align:left}.empty{color:#888}
   }${summary.complete ? "" : " (incomplete run)"}. Predicted labels: ${
     labels || "none"
   }. Methods: ${summary.methods.map(escapeXml).join(", ")}.</p>
+${summary.notices?.map((n) => `<p class="notice">${escapeXml(n)}</p>`).join("") ?? ""}
 ${sections}
 ${agreementTable(summary.agreement ?? {})}
+${attentionSection(summary.attention ?? {})}
 <section><h2>Run</h2>${memoryChart(summary.memory)}<p>${
     num(summary.elapsedMs / 1000, 1)
   } s in the last session${

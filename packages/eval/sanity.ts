@@ -14,7 +14,8 @@
  *
  * Layers are found from the names that Hugging Face exports give nodes and initializers (`layer.3`,
  * `h.3`, `layers.3`, `block.3`); what comes before the first layer in graph order is the embeddings,
- * what comes after the last is the head.
+ * what comes after the last is the head. In a graph without such names, the weights read by a Gather
+ * on a graph input are the embeddings and every other weight is a step of its own, top down.
  *
  * The verdict is taken at the last step that keeps the word embeddings, with every weight above them
  * random: a method that reads only the embeddings (the embedding-norm strawman) changes only at the very
@@ -41,7 +42,8 @@ const LAYER = /(?:^|[/.])(?:layers?|h|blocks?)[._/](\d+)(?=[/._]|$)/;
 
 /**
  * Groups a model's float initializers by layer, in cascade order (top first): head, layer L-1, ...,
- * layer 0, embeddings. Groups with no initializer are left out.
+ * layer 0, embeddings. Groups with no initializer are left out. Without layer names: each weight in
+ * reverse graph order, then the embeddings.
  *
  * @param graph The parsed graph.
  */
@@ -56,7 +58,9 @@ export function layerGroups(graph: OnnxGraph): LayerGroup[] {
     return m ? Number(m[1]) : undefined;
   });
   const layered = layerOfNode.flatMap((l, i) => (l === undefined ? [] : [i]));
-  const firstLayerNode = layered.length ? layered[0] : Infinity;
+  const inputs = new Set(graph.inputs.map((v) => v.name));
+  const isEmbedding = (name: string) =>
+    graph.consumers(name).some((n) => n.op_type === "Gather" && inputs.has(n.input?.[1] ?? ""));
   const groups = new Map<string, LayerGroup & { order: number }>();
   for (const t of graph.model.graph!.initializer!) {
     const size = (t.dims ?? []).reduce<number>((a, b) => a * Number(b), 1);
@@ -67,7 +71,11 @@ export function layerGroups(graph: OnnxGraph): LayerGroup[] {
     const layer = byName ? Number(byName[1]) : layerOfNode[use];
     let name: string, order: number;
     if (layer !== undefined) [name, order] = [`layer ${layer}`, layer];
-    else if (use < firstLayerNode) [name, order] = ["embeddings", -1];
+    else if (layered.length === 0) {
+      // No layer names (a hand-made or renamed graph): the embedding lookups are the bottom, every
+      // other weight is a step of its own, in graph order.
+      [name, order] = isEmbedding(t.name!) ? ["embeddings", -1] : [t.name!, use];
+    } else if (use < layered[0]) [name, order] = ["embeddings", -1];
     else [name, order] = ["head", Infinity];
     const group = groups.get(name) ?? { name, initializers: [], parameters: 0, order };
     group.initializers.push(t.name!);

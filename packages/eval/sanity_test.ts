@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { explain, type Model } from "@glassbox/core";
 import { OnnxGraph } from "../core/src/onnx/graph.ts";
 import { cascadingRandomization, layerGroups, sanityCheck } from "./sanity.ts";
-import { loadToy } from "./_toys.ts";
+import { loadToy, TOYS } from "./_toys.ts";
 
 const TEXT = "the film was wonderful and the music was lovely but the ending felt dull";
 
@@ -21,6 +21,14 @@ Deno.test("layerGroups: head, then layers from the top, then embeddings", async 
   } finally {
     await model.release();
   }
+});
+
+Deno.test("layerGroups: without layer names, each weight top down, then the embedding lookup", async () => {
+  const bytes = await Deno.readFile(new URL("attn-tiny/onnx/model.onnx", TOYS));
+  const groups = layerGroups(OnnxGraph.parse(bytes)).map((g) => g.name);
+  assert.equal(groups.length, 7);
+  assert.deepEqual(groups.slice(0, 3), ["classifier.weight", "classifier.bias", "out.bias"]);
+  assert.equal(groups.at(-1), "embeddings");
 });
 
 /** The strawman of the issue: each token's word-embedding norm, which ignores every layer above. */
