@@ -13,6 +13,7 @@ import type { MethodContext } from "./methods/types.ts";
 import { validateOptions } from "./options.ts";
 import { checkTopK, encodeChecked, labelOf, predictionsFrom } from "./predict.ts";
 import { objectiveOf } from "./scoring.ts";
+import { getKernels } from "./kernels.ts";
 import { type Aggregation, AGGREGATIONS, mergeWords } from "./words.ts";
 
 /** The outputs a method can explain. */
@@ -166,7 +167,11 @@ export async function explain(
     async score(rows) {
       const result = await forwardLogits(model, rows, { signal: options.signal });
       counters.forward += rows.length;
-      return objectiveOf(result.logits, result.vocab, output, targetId, contrastId);
+      // Probabilities need a softmax over the whole vocabulary per row: the SIMD kernel's job.
+      const logSoftmax = output === "logit"
+        ? undefined
+        : (await getKernels()).logSoftmax(result.logits, result.vocab);
+      return objectiveOf(result.logits, result.vocab, output, targetId, contrastId, logSoftmax);
     },
   };
   const result = await method.run(ctx);

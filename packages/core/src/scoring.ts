@@ -60,6 +60,9 @@ export function topK(values: ArrayLike<number>, k: number): number[] {
 
 /**
  * The objective for every row of a [rows, vocab] logits matrix: f(target) - f(contrast).
+ *
+ * @param logSoftmax The row-wise log-softmax of `logits` when the caller has it (the wasm kernels
+ *   compute it for all rows at once); otherwise it is computed here, row by row.
  */
 export function objectiveOf(
   logits: Float32Array,
@@ -67,16 +70,17 @@ export function objectiveOf(
   output: OutputKind,
   targetId: number,
   contrastId?: number,
+  logSoftmax?: Float32Array,
 ): Float64Array {
   const rows = vocab === 0 ? 0 : logits.length / vocab;
   const out = new Float64Array(rows);
   for (let r = 0; r < rows; r++) {
     const from = r * vocab;
+    const lse = output === "logit" || logSoftmax ? 0 : logSumExp(logits, from, from + vocab);
     const value = (id: number) => {
-      const logit = logits[from + id];
-      if (output === "logit") return logit;
-      const lse = logSumExp(logits, from, from + vocab);
-      return output === "log-probability" ? logit - lse : Math.exp(logit - lse);
+      if (output === "logit") return logits[from + id];
+      const logp = logSoftmax ? logSoftmax[from + id] : logits[from + id] - lse;
+      return output === "log-probability" ? logp : Math.exp(logp);
     };
     out[r] = value(targetId) - (contrastId === undefined ? 0 : value(contrastId));
   }
