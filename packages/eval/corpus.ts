@@ -4,7 +4,7 @@
  * line) is streamed; each item's record is appended to `DIR/items.jsonl` as one line written with one
  * call, and only the aggregates (aggregate.ts) and the set of finished ids stay in memory. When `DIR`
  * already holds a run of the same settings, the records there are folded into the aggregates and their
- * items are skipped: a run killed midway resumes without redoing them (a torn last line, from a kill in
+ * items are skipped (ids are the items' `id`, or their line numbers; a repeated id counts as done): a run killed midway resumes without redoing them (a torn last line, from a kill in
  * the middle of a write, is cut off first). At the end (or when aborted) it writes `DIR/summary.json`
  * and `DIR/report.html`. Resident memory is sampled as it goes and reported in the summary.
  *
@@ -99,6 +99,7 @@ interface RunSettings {
   methods: string[];
   params: Record<string, Record<string, unknown>>;
   faithfulness: boolean;
+  attentionStats: boolean;
   input: string;
 }
 
@@ -263,6 +264,7 @@ export async function explainCorpus(options: CorpusOptions): Promise<CorpusSumma
     methods: [...options.methods],
     params: options.params ?? {},
     faithfulness: withFaithfulness,
+    attentionStats: attention,
     input,
   };
 
