@@ -33,6 +33,7 @@ export interface CliArgs {
   predictOnly: boolean;
   help: boolean;
   listMethods: boolean;
+  faithfulness: boolean;
   params: Record<string, unknown>;
 }
 
@@ -57,7 +58,7 @@ const VALUE_FLAGS = new Set([
   "variant",
   "aggregation",
 ]);
-const BOOLEAN_FLAGS = new Set(["help", "h", "words", "predict", "list-methods"]);
+const BOOLEAN_FLAGS = new Set(["help", "h", "words", "predict", "list-methods", "faithfulness"]);
 
 function integer(flag: string, value: string): number {
   if (!/^-?\d+$/.test(value)) throw new UsageError(`--${flag} must be an integer, got "${value}"`);
@@ -93,6 +94,7 @@ export function parseArgs(
     predictOnly: false,
     help: false,
     listMethods: false,
+    faithfulness: false,
     params: {},
   };
   const positional: string[] = [];
@@ -114,6 +116,7 @@ export function parseArgs(
       if (flag === "help" || flag === "h") args.help = true;
       else if (flag === "words") args.words = true;
       else if (flag === "predict") args.predictOnly = true;
+      else if (flag === "faithfulness") args.faithfulness = true;
       else args.listMethods = true;
       continue;
     }

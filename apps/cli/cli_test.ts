@@ -138,3 +138,26 @@ Deno.test("attention-rollout puts the rollout matrix in attention.matrix", async
     );
   }
 });
+
+Deno.test("--faithfulness: removing the top token drops the probability by occlusion's score for it", async () => {
+  const r = await explain(
+    "--model",
+    FIXTURE,
+    "--output",
+    "probability",
+    "--faithfulness",
+    "--format",
+    "json",
+    "What a wonderful day",
+  );
+  assert.equal(r.code, 0, r.stderr);
+  const e = JSON.parse(r.stdout);
+  const f = e.diagnostics.faithfulness;
+  const free = e.scores.filter((_: number, i: number) => !e.tokens[i].special) as number[];
+  const first = f.comprehensiveness.bins.find((b: { tokens: number }) => b.tokens === 1);
+  assert.ok(
+    Math.abs(first.value - Math.max(...free)) < 1e-6,
+    `${first.value} vs ${Math.max(...free)}`,
+  );
+  assert.equal(typeof f.deletion.auc, "number");
+});

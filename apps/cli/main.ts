@@ -20,6 +20,7 @@ import {
   UnknownMethodError,
   UnsupportedOpError,
 } from "@glassbox/core";
+import { withFaithfulness } from "@glassbox/eval/faithfulness";
 import { parseArgs, UsageError } from "./args.ts";
 import { writeOutput } from "./output.ts";
 
@@ -39,6 +40,8 @@ Usage: npx deno task explain [options] "TEXT"
   --out FILE             write to FILE instead of stdout
   --words                show word-level scores (subwords merged, --aggregation sum|mean|max)
   --predict              only show the predictions
+  --faithfulness         add faithfulness metrics (AOPC comprehensiveness and sufficiency, deletion
+                         and insertion AUC) to diagnostics.faithfulness
   --backend web|node     onnxruntime-web (default) or onnxruntime-node
   --threads N            onnxruntime-web threads
   --variant NAME         graph file under onnx/ (model_quantized, ...)
@@ -107,7 +110,7 @@ async function run(argv: string[]): Promise<number> {
     }
     const controller = new AbortController();
     Deno.addSignalListener("SIGINT", () => controller.abort());
-    const explanation: Explanation = await explain(model, args.text, {
+    let explanation: Explanation = await explain(model, args.text, {
       method: args.method,
       target: args.target,
       targetId: args.targetId,
@@ -120,6 +123,7 @@ async function run(argv: string[]): Promise<number> {
       signal: controller.signal,
       onProgress: progressLine(),
     });
+    if (args.faithfulness) explanation = await withFaithfulness(model, explanation);
     await writeOutput(args, explanation);
     return 0;
   } finally {
