@@ -441,7 +441,8 @@ export function createApp(options: ApiOptions = {}): Hono {
       { timeoutMs: limits.timeoutMs },
     );
     const timer = setTimeout(() => controller.abort(timeout), limits.timeoutMs);
-    const gone = () => controller.abort(new DOMException("client disconnected", "AbortError"));
+    const gone = () =>
+      controller.abort(new ApiError("client_closed", "The client disconnected; work cancelled"));
     const sources = [c.req.raw.signal, cancel].filter((s): s is AbortSignal => !!s);
     for (const s of sources) s.addEventListener("abort", gone, { once: true });
     try {

@@ -35,6 +35,8 @@ export const ERROR_CODES = Object.freeze(
     not_ready: 503,
     timeout: 504,
     internal: 500,
+    /** The client disconnected before the answer (as nginx logs it): seen only in /metrics. */
+    client_closed: 499,
   } as const,
 );
 
