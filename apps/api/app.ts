@@ -526,7 +526,7 @@ export function createApp(options: ApiOptions = {}): Hono {
   app.get("/healthz", (c) => c.json({ status: "ok" }));
   app.get("/readyz", (c) => {
     if (!registry.ready) {
-      void registry.warm(keepAlive(c));
+      void registry.warm(keepAlive(c), false);
       return fail(
         c,
         new ApiError("not_ready", "Models are still loading or failed to load", {

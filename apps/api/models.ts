@@ -102,8 +102,17 @@ export class ModelRegistry {
     return promise;
   }
 
-  /** Starts loading every model not loaded or loading; resolves when all have settled. */
-  async warm(keepAlive?: (loading: Promise<unknown>) => void): Promise<void> {
-    await Promise.allSettled(this.ids.map((id) => this.get(id, keepAlive)));
+  /**
+   * Starts loading every model not loaded or loading; resolves when all have settled.
+   *
+   * @param retryFailed Load failed models again (`false` for readiness probes, so that they report
+   *   the failure instead of hiding it behind a new attempt).
+   */
+  async warm(
+    keepAlive?: (loading: Promise<unknown>) => void,
+    retryFailed = true,
+  ): Promise<void> {
+    const ids = this.ids.filter((id) => retryFailed || this.#states.get(id)!.kind !== "failed");
+    await Promise.allSettled(ids.map((id) => this.get(id, keepAlive)));
   }
 }
