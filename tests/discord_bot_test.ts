@@ -113,6 +113,23 @@ Deno.test({
           `/applications/${APPLICATION_ID}/guilds/1100000000000000003/commands`,
         );
         assert.deepEqual(put.json, commandDefinitions());
+        await registerCommands({
+          token: fake.token,
+          applicationId: APPLICATION_ID,
+          apiBase: fake.apiBase,
+          models: ["gpt2-tiny"],
+        });
+        const global = fake.requests.filter((r) => r.method === "PUT")[1];
+        assert.equal(global.path, `/applications/${APPLICATION_ID}/commands`);
+        assert.deepEqual(global.json, commandDefinitions(["gpt2-tiny"]));
+        await assert.rejects(
+          registerCommands({
+            token: "wrong",
+            applicationId: APPLICATION_ID,
+            apiBase: fake.apiBase,
+          }),
+          { message: /^Discord refused the commands: HTTP 401: / },
+        );
       });
 
       await t.step(
