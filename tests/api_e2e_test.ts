@@ -22,7 +22,7 @@ async function json(server: Server, path: string, body: unknown) {
     body: JSON.stringify(body),
   });
   const result = await response.json();
-  assert.equal(response.status, 200, JSON.stringify(result));
+  assert.equal(response.status, 200, `${JSON.stringify(result)}\n${server.stderr()}`);
   result.diagnostics.elapsedMs = 0;
   return result;
 }

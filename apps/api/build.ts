@@ -24,27 +24,44 @@ export const DIST = new URL("dist/", here);
 export const WORKER_FILES: Readonly<Record<string, string>> = Object.freeze({
   "ort-wasm-simd-threaded.wasm": "node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.wasm",
   "resvg.wasm": "node_modules/@resvg/resvg-wasm/index_bg.wasm",
+  "kernels.simd.wasm": "wasm/build/kernels.simd.wasm",
   "DejaVuSans.ttf": "node_modules/dejavu-fonts-ttf/ttf/DejaVuSans.ttf",
   "DroidSansFallback-GB2312L1.ttf": "packages/render/fonts/DroidSansFallback-GB2312L1.ttf",
   "Symbola-Emoji.ttf": "packages/render/fonts/Symbola-Emoji.ttf",
 });
 
+/** The workspace members by package name (`@glassbox/core` -> its directory), from deno.json. */
+async function memberDirs(): Promise<Map<string, URL>> {
+  const workspace: string[] = JSON.parse(await readFile(new URL("deno.json", root), "utf8"))
+    .workspace;
+  const dirs = new Map<string, URL>();
+  for (const member of workspace) {
+    const dir = new URL(`${member.replace(/\/?$/, "/")}`, root);
+    try {
+      const { name } = JSON.parse(await readFile(new URL("deno.json", dir), "utf8"));
+      if (name) dirs.set(name, dir);
+    } catch {
+      // A member without a deno.json name is not importable by name.
+    }
+  }
+  return dirs;
+}
+
 /** Resolves `@glassbox/NAME` and `@glassbox/NAME/SUB` through the members' deno.json exports. */
 const members: esbuild.Plugin = {
   name: "glassbox-members",
   setup(build) {
+    const dirs = memberDirs();
     build.onResolve({ filter: /^@glassbox\// }, async (args) => {
-      const [, name, sub] = args.path.match(/^@glassbox\/([\w-]+)(\/.*)?$/) ?? [];
-      const dir = new URL(`packages/${name}/`, root);
-      let exports: string | Record<string, string>;
-      try {
-        exports = JSON.parse(await readFile(new URL("deno.json", dir), "utf8")).exports;
-      } catch {
-        return { errors: [{ text: `No workspace member packages/${name} for ${args.path}` }] };
-      }
+      const [, name, sub] = args.path.match(/^(@glassbox\/[\w-]+)(\/.*)?$/) ?? [];
+      const dir = (await dirs).get(name);
+      if (!dir) return { errors: [{ text: `No workspace member is named ${name}` }] };
+      const { exports } = JSON.parse(await readFile(new URL("deno.json", dir), "utf8")) as {
+        exports: string | Record<string, string>;
+      };
       const key = sub ? `.${sub}` : ".";
       const file = typeof exports === "string" ? (key === "." ? exports : undefined) : exports[key];
-      if (!file) return { errors: [{ text: `packages/${name} does not export ${key}` }] };
+      if (!file) return { errors: [{ text: `${name} does not export ${key}` }] };
       return { path: new URL(file, dir).pathname };
     });
   },

@@ -8,9 +8,11 @@
  */
 import { serve } from "@hono/node-server";
 import { getConnInfo } from "@hono/node-server/conninfo";
-import { loadModel } from "@glassbox/core";
+import { loadModel, useKernels } from "@glassbox/core";
 import { initRenderer } from "@glassbox/render";
 import { loadDefaultAssets } from "@glassbox/render/default_assets";
+import { createKernels } from "@glassbox/wasm";
+import { readFile } from "node:fs/promises";
 import process from "node:process";
 import { pathToFileURL } from "node:url";
 import { createApp } from "./app.ts";
@@ -21,6 +23,9 @@ import { directoryUrl, widgetFiles } from "./static_files.ts";
 // which is the repository root when started as documented.
 const root = pathToFileURL(process.cwd() + "/");
 const config = configFromEnv((name) => process.env[name]);
+// Core finds its kernels next to its own sources, which the bundle does not have; Node 20's V8
+// always has wasm SIMD.
+useKernels(readFile(new URL("wasm/build/kernels.simd.wasm", root)).then(createKernels));
 const app = createApp({
   ...config.options,
   preload: true,

@@ -1,6 +1,6 @@
 /**
- * The API on Cloudflare Workers (workerd): `export default app`. onnxruntime-web's and resvg's wasm
- * and the fonts arrive as modules (`worker_modules.js`); model files are read through the `MODELS`
+ * The API on Cloudflare Workers (workerd): `export default app`. onnxruntime-web's, resvg's and
+ * glassbox's kernels' wasm and the fonts arrive as modules (`worker_modules.js`); model files are read through the `MODELS`
  * binding (Workers static assets, or a service in a workerd config) when there is one, otherwise
  * fetched from `GLASSBOX_MODELS_URL`. Models load on first use: Workers allow no I/O at start.
  * `build.ts` bundles this file with esbuild.
@@ -8,11 +8,20 @@
  * @module
  */
 import * as ort from "onnxruntime-web";
-import { loadModel } from "@glassbox/core";
+import { loadModel, useKernels } from "@glassbox/core";
 import { initRenderer } from "@glassbox/render";
+import { createKernels } from "@glassbox/wasm";
 import { createApp } from "./app.ts";
 import { configFromEnv } from "./config.ts";
-import { cjkFont, emojiFont, env, latinFont, ortWasm, resvgWasm } from "./worker_modules.js";
+import {
+  cjkFont,
+  emojiFont,
+  env,
+  kernelsWasm,
+  latinFont,
+  ortWasm,
+  resvgWasm,
+} from "./worker_modules.js";
 
 // onnxruntime's Emscripten glue compiles `wasmBinary` with WebAssembly.instantiate(bytes), which
 // workerd forbids: hand it marker bytes instead of the real ones, and answer that call with the
@@ -33,6 +42,9 @@ WebAssembly.instantiate =
       ? instantiate(ortWasm, imports).then((instance) => ({ instance, module: ortWasm }))
       : instantiate(source as WebAssembly.Module, imports)) as typeof WebAssembly.instantiate;
 ort.env.wasm.wasmBinary = marker;
+// Core's kernels (softmax, attention flow...) would be compiled from bytes on first use: hand them
+// the imported module instead. Instantiating a compiled module is allowed outside a request.
+useKernels(createKernels(kernelsWasm));
 
 const vars = env as Record<string, unknown>;
 const binding = vars.MODELS as { fetch: typeof fetch } | undefined;

@@ -2,6 +2,8 @@
 export declare const ortWasm: WebAssembly.Module;
 /** resvg's wasm, compiled by workerd. */
 export declare const resvgWasm: WebAssembly.Module;
+/** glassbox's SIMD kernels (`wasm/build/kernels.simd.wasm`), compiled by workerd. */
+export declare const kernelsWasm: WebAssembly.Module;
 /** DejaVu Sans. */
 export declare const latinFont: ArrayBuffer;
 /** The CJK subset of Droid Sans Fallback. */
