@@ -1,5 +1,6 @@
 /**
- * Faithfulness benchmark: every registered method on the bundled models (and the eval toy mlp-tiny),
+ * Faithfulness benchmark: every registered method on the bundled models (and the eval toys mlp-tiny and
+ * attn-tiny),
  * over the first N texts of each model's held-out set. Per method: ERASER comprehensiveness and
  * sufficiency (AOPC over 1/5/10/20/50%), deletion and insertion AUC (probability of the target,
  * tokens removed), time per explanation, plausibility against the lexicon where the model has one
@@ -39,14 +40,14 @@ const flag = (name: string) => {
 };
 const TEXTS = Number(flag("texts") ?? 20);
 const SANITY = !args.includes("--no-sanity");
-const MODELS = flag("models")?.split(",") ?? [...BUNDLED_MODELS, "mlp-tiny"];
+const MODELS = flag("models")?.split(",") ?? [...BUNDLED_MODELS, "mlp-tiny", "attn-tiny"];
 
 /** Where each model's texts and lexicon come from. */
 function sources(name: string): { dir: URL; texts: URL; lexicon?: URL } {
-  if (name === "mlp-tiny") {
+  if (name === "mlp-tiny" || name === "attn-tiny") {
     const dir = new URL("testdata/eval/", ROOT);
     return {
-      dir: new URL("mlp-tiny/", dir),
+      dir: new URL(`${name}/`, dir),
       texts: new URL("corpus_1000.jsonl", dir),
       lexicon: new URL("lexicon.json", dir),
     };
@@ -117,7 +118,7 @@ async function benchModel(name: string) {
   const src = sources(name);
   let model: Model;
   try {
-    model = await loadModel(name === "mlp-tiny" ? src.dir.href : name);
+    model = await loadModel(BUNDLED_MODELS.includes(name) ? name : src.dir.href);
   } catch (error) {
     console.error(`${name}: skipped (${(error as Error).message.split("\n")[0]})`);
     return { model: name, skipped: (error as Error).message.split("\n")[0] };
@@ -127,8 +128,11 @@ async function benchModel(name: string) {
     const lexicon = src.lexicon && (await exists(src.lexicon))
       ? toLexicon(JSON.parse(await Deno.readTextFile(src.lexicon)))
       : undefined;
-    const methods = METHODS.filter((m) => !m.needs.tasks || m.needs.tasks.includes(model.task))
-      .map((m) => m.id);
+    // Every attribution method; the views (neurons, logit lens) explain no single score per token.
+    const methods = METHODS.filter((m) =>
+      (!m.needs.tasks || m.needs.tasks.includes(model.task)) &&
+      (m.kind !== "internals" || m.id.startsWith("attention"))
+    ).map((m) => m.id);
     const rows: MethodRow[] = [];
     const byMethod = new Map<string, Explanation[]>();
     for (const method of [...methods, "random"]) {
