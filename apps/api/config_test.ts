@@ -1,0 +1,78 @@
+/** Tests of the environment settings: defaults, parsing, and messages for bad values. */
+import assert from "node:assert/strict";
+import { configFromEnv, firstAddress } from "./config.ts";
+
+const env = (vars: Record<string, string>) => (name: string) => vars[name];
+
+Deno.test("configFromEnv: defaults and every setting", () => {
+  assert.deepEqual(configFromEnv(env({})), {
+    port: 8787,
+    host: "0.0.0.0",
+    backend: "node",
+    modelsDir: undefined,
+    clientIpHeader: undefined,
+    options: { limits: {} },
+  });
+  assert.deepEqual(
+    configFromEnv(env({
+      PORT: "9000",
+      HOST: "127.0.0.1",
+      GLASSBOX_BACKEND: "web",
+      GLASSBOX_MODELS: "gpt2-tiny, distilbert-sentiment",
+      GLASSBOX_MODELS_DIR: "/srv/models",
+      GLASSBOX_MAX_BODY_BYTES: "2048",
+      GLASSBOX_TIMEOUT_MS: "500",
+      GLASSBOX_CONCURRENCY: "4",
+      GLASSBOX_QUEUE_SIZE: "0",
+      GLASSBOX_RATE_LIMIT: "2.5/5",
+      GLASSBOX_CLIENT_IP_HEADER: "X-Forwarded-For",
+      GLASSBOX_CORS_ORIGINS: "https://a.example, https://b.example",
+      DISCORD_PUBLIC_KEY: "ab",
+      DISCORD_APPLICATION_ID: "1",
+    })),
+    {
+      port: 9000,
+      host: "127.0.0.1",
+      backend: "web",
+      modelsDir: "/srv/models",
+      clientIpHeader: "x-forwarded-for",
+      options: {
+        models: ["gpt2-tiny", "distilbert-sentiment"],
+        corsOrigins: ["https://a.example", "https://b.example"],
+        discord: { publicKey: "ab", applicationId: "1" },
+        limits: {
+          maxBodyBytes: 2048,
+          timeoutMs: 500,
+          concurrency: 4,
+          queueSize: 0,
+          rateLimit: { perSecond: 2.5, burst: 5 },
+        },
+      },
+    },
+  );
+  assert.equal(configFromEnv(env({ GLASSBOX_RATE_LIMIT: "off" })).options.limits.rateLimit, null);
+});
+
+Deno.test("configFromEnv: bad values name the variable and what it accepts", () => {
+  assert.throws(
+    () => configFromEnv(env({ GLASSBOX_CONCURRENCY: "0" })),
+    {
+      name: "RangeError",
+      message: 'GLASSBOX_CONCURRENCY must be an integer >= 1, current value is "0"',
+    },
+  );
+  assert.throws(
+    () => configFromEnv(env({ GLASSBOX_RATE_LIMIT: "fast" })),
+    /^RangeError: GLASSBOX_RATE_LIMIT must be PER_SECOND\/BURST \(e\.g\. 10\/20\) or off, current value is "fast"$/,
+  );
+  assert.throws(
+    () => configFromEnv(env({ GLASSBOX_BACKEND: "gpu" })),
+    /GLASSBOX_BACKEND must be node or web, current value is "gpu"/,
+  );
+  assert.throws(
+    () => configFromEnv(env({ DISCORD_PUBLIC_KEY: "ab" })),
+    /Set both DISCORD_PUBLIC_KEY and DISCORD_APPLICATION_ID/,
+  );
+  assert.equal(firstAddress("203.0.113.7, 10.0.0.1"), "203.0.113.7");
+  assert.equal(firstAddress(undefined), undefined);
+});
