@@ -568,3 +568,23 @@ Deno.test("GET /metrics counts requests by route and status, errors by code, lat
     ]
   ) assert.ok(lines.has(line), `missing: ${line}\n${text}`);
 });
+
+Deno.test("HEAD on GET routes; POST /discord/interactions mounted when configured", async () => {
+  const head = await app.request("/v1/models", { method: "HEAD" });
+  assert.equal(head.status, 200);
+  assert.equal(await head.text(), "");
+  const discord = makeApp({ discord: { publicKey: "ab".repeat(32), applicationId: "1234" } });
+  const unsigned = await discord.request("/discord/interactions", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: '{"type": 1}',
+  });
+  assert.equal(unsigned.status, 401);
+  assert.equal((await unsigned.json()).error.code, "invalid_signature");
+  const { response } = await expectError(
+    discord.request("/discord/interactions"),
+    405,
+    "method_not_allowed",
+  );
+  assert.equal(response.headers.get("allow"), "POST, OPTIONS");
+});
