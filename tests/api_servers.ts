@@ -5,6 +5,7 @@
  *
  * @module
  */
+import assert from "node:assert/strict";
 import { buildNode, buildWorker, writeWorkerdConfig } from "../apps/api/build.ts";
 import { TEST_MODEL, testModelsDir } from "../apps/api/test_models.ts";
 
@@ -124,4 +125,44 @@ export async function startWorkerd(): Promise<Server> {
   }`;
   const workerd = new URL(`node_modules/@cloudflare/workerd-${platform}/bin/workerd`, ROOT);
   return start("workerd", workerd.pathname, ["serve", config], port, {});
+}
+
+/**
+ * Starts a long streamed explanation (integrated gradients, 1024 steps), disconnects after the
+ * first progress event, and waits until the server has cancelled the computation and freed its
+ * slot (`glassbox_cancelled_total` 1, `glassbox_running` 0); then a new request must succeed.
+ */
+export async function expectCancelledOnDisconnect(server: Server): Promise<void> {
+  const controller = new AbortController();
+  const response = await fetch(`${server.origin}/v1/explain/stream`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      text: "great ".repeat(60),
+      method: "integrated-gradients",
+      params: { steps: 1024 },
+    }),
+    signal: controller.signal,
+  });
+  const reader = response.body!.getReader();
+  const first = new TextDecoder().decode((await reader.read()).value);
+  assert.match(first, /^event: progress\n/);
+  controller.abort();
+  await reader.closed.catch(() => {});
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const metrics = await (await fetch(`${server.origin}/metrics`)).text();
+    if (/^glassbox_cancelled_total 1$/m.test(metrics) && /^glassbox_running 0$/m.test(metrics)) {
+      break;
+    }
+    assert.ok(Date.now() < deadline, `computation not cancelled:\n${metrics}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const after = await fetch(`${server.origin}/v1/predict`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: '{"text": "still serving"}',
+  });
+  assert.equal(after.status, 200);
+  await after.body?.cancel();
 }

@@ -6,8 +6,34 @@
  *
  * @module
  */
-import type { Model } from "@glassbox/core";
+import type { Model, ModelSession } from "@glassbox/core";
 import { ApiError } from "./errors.ts";
+
+const yielding = new WeakSet<Model>();
+
+/**
+ * Makes every graph run of a model wait for one turn of the event loop first. onnxruntime-web
+ * computes on the main thread and its runs resolve without yielding to timers or I/O, so without
+ * this a long explanation on the wasm backend would starve the server: no health checks, no
+ * per-request timeouts and no notice of disconnected clients until it ends. One timer turn per
+ * batch costs well under a millisecond.
+ */
+function yieldBeforeRuns(model: Model): void {
+  if (yielding.has(model)) return;
+  yielding.add(model);
+  const wrap = (session: ModelSession): ModelSession => {
+    const run = session.run.bind(session);
+    return Object.assign(session, {
+      run: async (...args: Parameters<ModelSession["run"]>) => {
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        return await run(...args);
+      },
+    });
+  };
+  model.session = wrap(model.session);
+  const createSession = model.createSession.bind(model);
+  model.createSession = async (...args) => wrap(await createSession(...args));
+}
 
 /** Loads one configured model; the entry point decides where its files come from. */
 export type ModelLoader = (id: string) => Promise<Model>;
@@ -89,6 +115,7 @@ export class ModelRegistry {
         // Core names a model by its source; the API names it by the id clients use, so the JSON is
         // the same whichever directory, URL or binding the files came from.
         model.id = id;
+        yieldBeforeRuns(model);
         this.#states.set(id, { kind: "ready", model });
         return model;
       },
