@@ -16,7 +16,6 @@ import { APPLICATION_ID, FakeDiscord } from "./discord_server.ts";
 import { inspectPng } from "./discord_png.ts";
 
 const MODEL = "distilbert-sentiment";
-const SOURCE = Deno.env.get("INTERIM_MODEL") ?? MODEL;
 
 function hex(bytes: ArrayBuffer | Uint8Array): string {
   return Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, "0")).join("");
@@ -51,7 +50,7 @@ Deno.test({
   async fn(t) {
     const signer = await Signer.create();
     const fake = FakeDiscord.start();
-    const model = await loadModel(SOURCE);
+    const model = await loadModel(MODEL);
     const errors: string[] = [];
     const app = new Hono();
     app.route(

@@ -10,12 +10,11 @@ import { inspectPng } from "./discord_png.ts";
 
 const LOCAL = new URL("../apps/discord-bot/local.ts", import.meta.url).pathname;
 const MODEL = "distilbert-sentiment";
-const SOURCE = Deno.env.get("INTERIM_MODEL") ?? MODEL;
 
 async function local(args: string[]) {
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", LOCAL, ...args],
-    env: { GLASSBOX_BOT_MODELS: `${MODEL}=${SOURCE}` },
+    env: { GLASSBOX_BOT_MODELS: MODEL },
   }).output();
   return { code, out: new TextDecoder().decode(stdout), err: new TextDecoder().decode(stderr) };
 }

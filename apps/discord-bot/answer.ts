@@ -300,18 +300,23 @@ interface Ranked {
 /**
  * The units with the largest absolute scores, largest first (ties keep text order).
  *
- * @param level `word` uses `explanation.words` (falling back to tokens), `token` the tokens.
+ * @param level `word` uses `explanation.words` (falling back to tokens) and skips punctuation
+ *   unless the text has nothing else; `token` ranks every non-special token.
  */
 export function topUnits(
   explanation: Explanation,
   count: number,
   level: "word" | "token",
 ): Ranked[] {
-  const units: Ranked[] = level === "word" && explanation.words
+  let units: Ranked[] = level === "word" && explanation.words
     ? explanation.words.map((w) => ({ text: w.text, score: w.score }))
     : explanation.tokens.flatMap((t, i) =>
       t.special ? [] : [{ text: t.text, score: explanation.scores[i] }]
     );
+  if (level === "word") {
+    const words = units.filter((unit) => /[\p{L}\p{N}]/u.test(unit.text));
+    if (words.length > 0) units = words;
+  }
   return units
     .map((unit, index) => ({ unit, index }))
     .sort((a, b) => Math.abs(b.unit.score) - Math.abs(a.unit.score) || a.index - b.index)

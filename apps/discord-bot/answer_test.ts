@@ -51,10 +51,12 @@ function sample(): Explanation {
   };
 }
 
-Deno.test("topUnits ranks by absolute score, words first, special tokens never", () => {
+Deno.test("topUnits ranks by absolute score; words skip punctuation, tokens skip specials", () => {
   const e = sample();
   assert.deepEqual(topUnits(e, 3, "word").map((w) => w.text), ["not", "great", "movie"]);
   assert.deepEqual(topUnits(e, 3, "token").map((t) => t.text), ["not", "great", "##ie"]);
+  e.words!.push({ text: "!", start: 17, end: 18, tokens: [5, 5], score: 9 });
+  assert.deepEqual(topUnits(e, 2, "word").map((w) => w.text), ["not", "great"], "no punctuation");
   delete e.words;
   assert.deepEqual(topUnits(e, 2, "word").map((t) => t.text), ["not", "great"]);
 });
