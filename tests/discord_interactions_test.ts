@@ -209,6 +209,10 @@ Deno.test({
           );
           assert.equal(requests[1].method, "DELETE");
 
+          const huge = await signed({ type: 1, padding: "x".repeat(70_000) });
+          assert.equal(huge.status, 413);
+          assert.equal(huge.json.error.message, "Interactions are at most 65536 bytes");
+
           const unsupported = await signed({ type: 3, token: "x", data: {} });
           assert.equal(unsupported.status, 400);
           assert.equal(unsupported.json.error.code, "unsupported_interaction");

@@ -231,14 +231,15 @@ export function discordInteractions(options: DiscordInteractionsOptions): Hono {
 
   const app = new Hono();
   app.post("/", async (c) => {
-    const length = Number(c.req.header("content-length") ?? 0);
-    if (length > MAX_BODY_BYTES) {
-      return c.json(
+    const tooLarge = () =>
+      c.json(
         errorBody("payload_too_large", `Interactions are at most ${MAX_BODY_BYTES} bytes`),
         413,
       );
-    }
+    if (Number(c.req.header("content-length") ?? 0) > MAX_BODY_BYTES) return tooLarge();
     const body = new Uint8Array(await c.req.arrayBuffer());
+    // A chunked body has no Content-Length: check what arrived before hashing it.
+    if (body.length > MAX_BODY_BYTES) return tooLarge();
     const refused = await verified(
       c.req.header("x-signature-ed25519"),
       c.req.header("x-signature-timestamp"),
