@@ -41,7 +41,7 @@ class BotProcess {
       env: {
         DISCORD_TOKEN: fake.token,
         DISCORD_API: fake.apiBase,
-        GLASSBOX_BOT_MODELS: MODEL,
+        GLASSBOX_BOT_MODELS: `${MODEL},gpt2-tiny`,
         BOT_COOLDOWN_SECONDS: String(COOLDOWN_SECONDS),
         BOT_QUEUE_CAPACITY: "20",
       },
@@ -231,11 +231,12 @@ Deno.test({
         await fake.until(() => fake.stats.resumed >= 1 && fake.connected, "a resume after op 7");
         const afterReconnect = fake.sendInteraction({
           name: "predict",
-          options: { text: "resumed" },
+          options: { text: "The cat sat on the", model: "gpt2-tiny" },
           userId: newUser(),
         });
         await deferred(fake, afterReconnect);
-        await answered(fake, afterReconnect.token);
+        const [lm] = await answered(fake, afterReconnect.token);
+        assert.match(String(lm.json?.content), /^Predictions of `gpt2-tiny`:\n1\. \*\*/);
 
         fake.dropConnection();
         // Sent while the bot is away: Discord replays it after the resume.
