@@ -55,10 +55,10 @@ const CASES: Case[] = [
   },
   {
     file: "english_words.png",
-    what: "the same, word level (subword pieces merged, scores summed)",
+    what: "word level: subword pieces merged, scores summed",
     model: "models/distilbert-sentiment",
     method: "integrated-gradients",
-    text: "The movie wasn't bad at all, a genuinely fun ride!",
+    text: "The cinematography was breathtakingly unconventional, the plot unbelievably dull.",
     options: { level: "word" },
     fixture: fixtures.english,
   },
@@ -187,7 +187,7 @@ async function main() {
       compared.push(e);
     }
   }
-  const svg = renderComparisonSvg(compared);
+  const svg = renderComparisonSvg(compared, { width: 1000 });
   await Deno.writeFile(new URL("comparison.png", OUT), svgToPng(svg, SCALE));
   const source = why || onlyFixtures
     ? `hand-made fixture with illustrative scores (${why || "--fixtures given"})`

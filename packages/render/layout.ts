@@ -238,8 +238,10 @@ function checkOptions(o: RenderOptions): Required<Omit<RenderOptions, "fonts">> 
   };
 }
 
+/** "p = 0.934" with 3 decimals; tiny ones in scientific notation, near-certain ones "p > 0.999". */
 function probability(p: number): string {
-  return p >= 0.995 || p < 0.001 ? p.toPrecision(2) : p.toFixed(3);
+  if (p >= 0.9995 && p < 1) return "p > 0.999";
+  return `p = ${p > 0 && p < 0.001 ? p.toExponential(1) : p.toFixed(3)}`;
 }
 
 /**
@@ -383,11 +385,11 @@ function header(
     items.push(...ts.draw(left, y, ts.fit(method, 12, maxW), 12, { fill: MUTED }));
     y += 18;
   }
-  let target = `target: ${quoteLabel(e.target.label, e.model.task)} (p = ${
+  let target = `target: ${quoteLabel(e.target.label, e.model.task)} (${
     probability(e.target.probability)
   })`;
   if (e.contrast) {
-    target += `  vs contrast: ${quoteLabel(e.contrast.label, e.model.task)} (p = ${
+    target += `  vs contrast: ${quoteLabel(e.contrast.label, e.model.task)} (${
       probability(e.contrast.probability)
     })`;
   }
@@ -438,7 +440,7 @@ function predictionBars(
       width: w,
       height: 13,
       fill: isTarget ? TARGET_BAR : OTHER_BAR,
-      title: `${p.label}: p = ${probability(p.probability)}, logit ${p.logit.toFixed(3)}`,
+      title: `${p.label}: ${probability(p.probability)}, logit ${p.logit.toFixed(3)}`,
     });
     items.push(
       ...ts.draw(left + labelW + w + 6, y + 14, `${(p.probability * 100).toFixed(1)}%`, 11, {

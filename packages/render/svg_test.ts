@@ -99,6 +99,12 @@ Deno.test("header names model, method, target with probability, and contrast", (
   assert.ok(svg.includes("method: integrated-gradients · output: logit"));
   assert.ok(svg.includes("target: POSITIVE (p = 0.934)  vs contrast: NEGATIVE (p = 0.066)"));
   assert.ok(svg.includes("POSITIVE (target)") && svg.includes("NEGATIVE (contrast)"));
+  const sure = english();
+  sure.target.probability = 0.99971;
+  sure.contrast!.probability = 0.00029;
+  assert.ok(
+    renderSvg(sure).includes("target: POSITIVE (p &gt; 0.999)  vs contrast: NEGATIVE (p = 2.9e-4)"),
+  );
   assert.ok(renderSvg(mixedEmoji()).includes("&quot; and&quot;</text>"), "space-led labels quoted");
 });
 
