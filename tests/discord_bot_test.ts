@@ -226,30 +226,60 @@ Deno.test({
         },
       );
 
-      await t.step("survives RECONNECT and a dropped socket by resuming", async () => {
-        fake.requestReconnect();
-        await fake.until(() => fake.stats.resumed >= 1 && fake.connected, "a resume after op 7");
-        const afterReconnect = fake.sendInteraction({
-          name: "predict",
-          options: { text: "The cat sat on the", model: "gpt2-tiny" },
-          userId: newUser(),
-        });
-        await deferred(fake, afterReconnect);
-        const [lm] = await answered(fake, afterReconnect.token);
-        assert.match(String(lm.json?.content), /^Predictions of `gpt2-tiny`:\n1\. \*\*/);
+      await t.step(
+        "survives RECONNECT, a dropped socket, a zombie connection, a lost session",
+        async () => {
+          fake.requestReconnect();
+          await fake.until(() => fake.stats.resumed >= 1 && fake.connected, "a resume after op 7");
+          const afterReconnect = fake.sendInteraction({
+            name: "predict",
+            options: { text: "The cat sat on the", model: "gpt2-tiny" },
+            userId: newUser(),
+          });
+          await deferred(fake, afterReconnect);
+          const [lm] = await answered(fake, afterReconnect.token);
+          assert.match(String(lm.json?.content), /^Predictions of `gpt2-tiny`:\n1\. \*\*/);
 
-        fake.dropConnection();
-        // Sent while the bot is away: Discord replays it after the resume.
-        const missed = fake.sendInteraction({
-          name: "predict",
-          options: { text: "missed while away" },
-          userId: newUser(),
-        });
-        await fake.until(() => fake.stats.resumed >= 2 && fake.connected, "a resume after a drop");
-        await answered(fake, missed.token);
-        assert.equal(fake.stats.identifies, 1, "the bot resumed instead of starting a new session");
-        assert.match(bot.output, /Gateway session resumed/);
-      });
+          fake.dropConnection();
+          // Sent while the bot is away: Discord replays it after the resume.
+          const missed = fake.sendInteraction({
+            name: "predict",
+            options: { text: "missed while away" },
+            userId: newUser(),
+          });
+          await fake.until(
+            () => fake.stats.resumed >= 2 && fake.connected,
+            "a resume after a drop",
+          );
+          await answered(fake, missed.token);
+          assert.equal(
+            fake.stats.identifies,
+            1,
+            "the bot resumed instead of starting a new session",
+          );
+
+          // A connection that stops acknowledging heartbeats is a zombie: close it and resume.
+          fake.setHeartbeatAcks(false);
+          await fake.until(
+            () => fake.stats.resumed >= 3 && fake.connected,
+            "a resume after no ACK",
+          );
+          fake.setHeartbeatAcks(true);
+
+          // A session Discord no longer knows cannot be resumed: identify again.
+          fake.forgetSessions();
+          fake.dropConnection();
+          await fake.until(() => fake.stats.identifies === 2 && fake.connected, "a new session");
+          const fresh = fake.sendInteraction({
+            name: "predict",
+            options: { text: "a new session" },
+            userId: newUser(),
+          });
+          await deferred(fake, fresh);
+          await answered(fake, fresh.token);
+          assert.match(bot.output, /Gateway session resumed/);
+        },
+      );
 
       await t.step(
         "a burst of 50 from 5 users: cooldowns apply, every one is answered",

@@ -6,8 +6,9 @@
  *   `GET /gateway/bot`, interaction callbacks, the webhook routes of follow-ups and `@original`
  *   (JSON or multipart with `payload_json` + `files[n]`), and command registration (`PUT`).
  * - A WebSocket gateway at `ws://127.0.0.1:PORT/gateway` with JSON encoding and no compression:
- *   HELLO, IDENTIFY -> READY, heartbeats and ACKs, INTERACTION_CREATE dispatches, opcode 7
- *   RECONNECT, dropped sockets, and RESUME -> RESUMED with the missed events replayed.
+ *   HELLO, IDENTIFY -> READY, heartbeats and ACKs (or none, for a zombie connection),
+ *   INTERACTION_CREATE dispatches, opcode 7 RECONNECT, dropped sockets, RESUME -> RESUMED with the
+ *   missed events replayed, and INVALID_SESSION for a forgotten session.
  *
  * Every REST request is recorded; tests wait for the ones they expect with {@link FakeDiscord.waitFor}.
  *
@@ -113,6 +114,7 @@ export class FakeDiscord {
   #socket: WebSocket | undefined;
   #session: Session | undefined;
   #listeners = new Set<() => void>();
+  #ackHeartbeats = true;
 
   private constructor(token: string, heartbeatInterval: number) {
     this.token = token;
@@ -262,6 +264,22 @@ export class FakeDiscord {
     const socket = this.#socket;
     this.#socket = undefined;
     socket?.close(4000, "connection dropped by the test server");
+  }
+
+  /**
+   * Stops (or resumes) acknowledging heartbeats, as a half-dead connection does: the client must
+   * notice the missing ACK, close the zombie connection and resume.
+   */
+  setHeartbeatAcks(on: boolean): void {
+    this.#ackHeartbeats = on;
+  }
+
+  /**
+   * Forgets every session, as Discord does after a long outage: the next RESUME gets
+   * INVALID_SESSION (not resumable) and the client must IDENTIFY again.
+   */
+  forgetSessions(): void {
+    this.#sessions.clear();
   }
 
   /** The interaction callback (initial response) recorded for an interaction. */
@@ -440,7 +458,9 @@ export class FakeDiscord {
     switch (message.op) {
       case OP.HEARTBEAT:
         this.stats.heartbeats += 1;
-        socket.send(JSON.stringify({ op: OP.HEARTBEAT_ACK, d: null, s: null, t: null }));
+        if (this.#ackHeartbeats) {
+          socket.send(JSON.stringify({ op: OP.HEARTBEAT_ACK, d: null, s: null, t: null }));
+        }
         break;
       case OP.IDENTIFY: {
         if (message.d.token !== this.token) {
