@@ -12,11 +12,12 @@
  * Results go to bench/results/api_load.json. Run: `deno run -A bench/api_load.ts` (about 1 minute).
  */
 import { DEFAULT_LIMITS } from "../apps/api/app.ts";
-import { TEST_MODEL, testModelsDir } from "../apps/api/test_models.ts";
 
 const ROOT = new URL("../", import.meta.url);
 const AUTOCANNON = new URL("node_modules/.bin/autocannon", ROOT).pathname;
 const DURATION = 10;
+/** The bundled sentiment classifier. */
+const MODEL = "distilbert-sentiment";
 
 function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -33,8 +34,7 @@ const server = new Deno.Command(Deno.execPath(), {
   env: {
     PORT: String(port),
     HOST: "127.0.0.1",
-    GLASSBOX_MODELS: TEST_MODEL,
-    GLASSBOX_MODELS_DIR: (await testModelsDir()).pathname,
+    GLASSBOX_MODELS: MODEL,
     GLASSBOX_RATE_LIMIT: "off",
   },
   stdout: "null",
@@ -155,8 +155,7 @@ try {
     server: {
       entry: "apps/api/deno.ts",
       backend: "node (onnxruntime-node)",
-      model: TEST_MODEL,
-      modelFiles: (await testModelsDir()).pathname,
+      model: MODEL,
       limits: { ...DEFAULT_LIMITS, rateLimit: null },
     },
     text: predictBody.text,

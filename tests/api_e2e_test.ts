@@ -67,6 +67,7 @@ Deno.test({
       const [deno, ...others] = await Promise.all(servers.map(async (server) => ({
         explain: await json(server, "/v1/explain", EXPLAIN),
         predict: await json(server, "/v1/predict", { text: EXPLAIN.text }),
+        lm: await json(server, "/v1/explain", { text: "The movie was", model: "gpt2-tiny" }),
         svg: await (await fetch(
           `${server.origin}/v1/explain.svg?text=${
             encodeURIComponent(EXPLAIN.text)
@@ -77,14 +78,18 @@ Deno.test({
       assert.equal(deno.explain.diagnostics.backend, "onnxruntime-web");
       assert.equal(deno.explain.method.id, "occlusion");
       assert.equal(deno.explain.scores.length, deno.explain.tokens.length);
+      assert.equal(deno.lm.model.id, "gpt2-tiny");
+      assert.equal(deno.lm.model.task, "text-generation");
       assert.match(deno.svg, /^<svg /);
       const [node, workerd] = others;
       assert.deepEqual(workerd.explain, deno.explain, "workerd explain differs from Deno's");
       assert.deepEqual(workerd.predict, deno.predict, "workerd predict differs from Deno's");
+      assert.deepEqual(workerd.lm, deno.lm, "workerd gpt2-tiny explain differs from Deno's");
       assert.equal(workerd.svg, deno.svg, "workerd SVG differs from Deno's");
       assert.deepEqual(workerd.models, deno.models, "workerd models differ from Deno's");
       assertSameJson(node.explain, deno.explain, 1e-12, "node explain");
       assertSameJson(node.predict, deno.predict, 1e-12, "node predict");
+      assertSameJson(node.lm, deno.lm, 1e-12, "node gpt2-tiny explain");
       assert.equal(node.svg, deno.svg, "Node SVG differs from Deno's");
       assert.deepEqual(node.models, deno.models, "Node models differ from Deno's");
 

@@ -7,7 +7,6 @@
  */
 import assert from "node:assert/strict";
 import { buildNode, buildWorker, writeWorkerdConfig } from "../apps/api/build.ts";
-import { TEST_MODEL, testModelsDir } from "../apps/api/test_models.ts";
 
 const ROOT = new URL("../", import.meta.url);
 
@@ -76,21 +75,21 @@ async function start(
   }
 }
 
-/** Settings shared by every runtime: the test model, wasm backend, no rate limit. */
-async function commonEnv(): Promise<Record<string, string>> {
-  return {
-    GLASSBOX_MODELS: TEST_MODEL,
-    GLASSBOX_MODELS_DIR: (await testModelsDir()).pathname,
-    GLASSBOX_BACKEND: "web",
-    GLASSBOX_RATE_LIMIT: "off",
-  };
-}
+/** The bundled models, both served. */
+export const MODELS = ["distilbert-sentiment", "gpt2-tiny"];
+
+/** Settings shared by every runtime: the bundled models, wasm backend, no rate limit. */
+const COMMON_ENV = {
+  GLASSBOX_MODELS: MODELS.join(","),
+  GLASSBOX_BACKEND: "web",
+  GLASSBOX_RATE_LIMIT: "off",
+};
 
 /** Starts `apps/api/deno.ts`. */
 export async function startDeno(env: Record<string, string> = {}): Promise<Server> {
   const port = freePort();
   return start("Deno", Deno.execPath(), ["run", "-A", "apps/api/deno.ts"], port, {
-    ...(await commonEnv()),
+    ...COMMON_ENV,
     HOST: "127.0.0.1",
     PORT: String(port),
     ...env,
@@ -102,7 +101,7 @@ export async function startNode(): Promise<Server> {
   const bundle = await buildNode();
   const port = freePort();
   return start("Node", "node", [bundle], port, {
-    ...(await commonEnv()),
+    ...COMMON_ENV,
     HOST: "127.0.0.1",
     PORT: String(port),
   });
@@ -112,12 +111,11 @@ export async function startNode(): Promise<Server> {
 export async function startWorkerd(): Promise<Server> {
   const { dir } = await buildWorker();
   const port = freePort();
-  const env = await commonEnv();
   const config = await writeWorkerdConfig({
     dir,
     port,
-    modelsDir: env.GLASSBOX_MODELS_DIR,
-    vars: { GLASSBOX_MODELS: TEST_MODEL, GLASSBOX_RATE_LIMIT: "off" },
+    modelsDir: new URL("models/", ROOT).pathname,
+    vars: { GLASSBOX_MODELS: COMMON_ENV.GLASSBOX_MODELS, GLASSBOX_RATE_LIMIT: "off" },
   });
   // The platform binary itself, not npm's wrapper script, so that stopping it stops the server.
   const platform = `${Deno.build.os === "windows" ? "windows" : Deno.build.os}-${

@@ -13,16 +13,16 @@ import {
   predict,
 } from "@glassbox/core";
 import { type ApiOptions, createApp } from "./app.ts";
-import { TEST_MODEL, testModelsDir } from "./test_models.ts";
 
-const modelsDir = await testModelsDir();
-const model: Model = await loadModel(new URL(`${TEST_MODEL}/`, modelsDir));
-model.id = TEST_MODEL;
+/** The bundled demo models, loaded once for every app the tests create. */
+const TEST_MODEL = "distilbert-sentiment";
+const model: Model = await loadModel(TEST_MODEL);
+const gpt2: Model = await loadModel("gpt2-tiny");
 
 function makeApp(options: ApiOptions = {}) {
   return createApp({
     models: [TEST_MODEL],
-    loadModel: () => Promise.resolve(model),
+    loadModel: (id) => Promise.resolve(id === TEST_MODEL ? model : gpt2),
     initRenderer: () => Promise.resolve(),
     log: () => {},
     ...options,
@@ -587,4 +587,39 @@ Deno.test("HEAD on GET routes; POST /discord/interactions mounted when configure
     "method_not_allowed",
   );
   assert.equal(response.headers.get("allow"), "POST, OPTIONS");
+});
+
+Deno.test("a causal LM: gpt2-tiny listed, predicted and explained as core does", async () => {
+  const both = makeApp({ models: [TEST_MODEL, "gpt2-tiny"] });
+  const listed = (await (await both.request("/v1/models")).json()).models;
+  assert.deepEqual(
+    listed.map((m: { id: string; default: boolean; task: string }) => [m.id, m.default, m.task]),
+    [
+      [TEST_MODEL, true, "text-classification"],
+      ["gpt2-tiny", false, "text-generation"],
+    ],
+  );
+  assert.equal(listed[1].labels, undefined);
+  const text = "The movie was";
+  const request = { text, model: "gpt2-tiny", target: "good", output: "log-probability" } as const;
+  const response = await both.request("/v1/explain", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(request),
+  });
+  const body = await response.json();
+  assert.equal(response.status, 200, JSON.stringify(body));
+  const expected = await explain(gpt2, text, { target: "good", output: "log-probability" });
+  assert.deepEqual(
+    withoutTime(body),
+    withoutTime({ ...expected, model: { ...expected.model, id: "gpt2-tiny" } }),
+  );
+  assert.equal(body.target.position, body.tokens.length - 1);
+  const unknown = await both.request("/v1/explain", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ text, model: "gpt2-tiny", target: "good movie" }),
+  });
+  assert.equal(unknown.status, 422);
+  assert.match((await unknown.json()).error.message, /^target "good movie" is 2 tokens/);
 });
