@@ -1,0 +1,168 @@
+import assert from "node:assert/strict";
+import { loadModel } from "./model.ts";
+import { ModelLoadError } from "./errors.ts";
+import { predict } from "./predict.ts";
+import { forwardLogits } from "./forward.ts";
+import { bundledModelBase } from "./bundled.ts";
+
+const sentimentDir = bundledModelBase("distilbert-sentiment");
+
+async function copyModel(edit: (dir: string) => Promise<void> | void): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "glassbox-model-" });
+  await Deno.mkdir(`${dir}/onnx`);
+  for (const f of ["config.json", "tokenizer.json", "tokenizer_config.json", "onnx/model.onnx"]) {
+    await Deno.copyFile(new URL(f, sentimentDir), `${dir}/${f}`);
+  }
+  await edit(dir);
+  return dir;
+}
+
+function close(a: ArrayLike<number>, b: ArrayLike<number>, tolerance: number, what: string) {
+  assert.equal(a.length, b.length, what);
+  for (let i = 0; i < a.length; i++) {
+    assert.ok(Math.abs(a[i] - b[i]) <= tolerance, `${what}[${i}]: ${a[i]} vs ${b[i]}`);
+  }
+}
+
+Deno.test("bundled models load with their task, labels and limits", async () => {
+  const sentiment = await loadModel("distilbert-sentiment");
+  const gpt2 = await loadModel("gpt2-tiny");
+  try {
+    assert.equal(sentiment.task, "text-classification");
+    assert.deepEqual(sentiment.labels, ["NEGATIVE", "POSITIVE"]);
+    assert.equal(gpt2.task, "text-generation");
+    assert.equal(gpt2.architecture, "GPT2LMHeadModel");
+    assert.ok(
+      gpt2.session.inputs.some((i) => i.name === "position_ids"),
+      "gpt2-tiny declares position_ids",
+    );
+    const result = await predict(sentiment, "What a wonderful, happy day", { topK: 2 });
+    const total = result.predictions.reduce((s, p) => s + p.probability, 0);
+    assert.ok(Math.abs(total - 1) < 1e-9, "two labels: top-2 probabilities sum to 1");
+    const [a, b] = result.predictions;
+    assert.ok(Math.abs(a.probability / b.probability - Math.exp(a.logit - b.logit)) < 1e-6);
+    const h = -result.predictions.reduce((s, p) => s + p.probability * Math.log(p.probability), 0);
+    assert.ok(Math.abs(result.entropy - h) < 1e-9);
+  } finally {
+    await sentiment.release();
+    await gpt2.release();
+  }
+});
+
+Deno.test("padded batches give the same logits as one row at a time (mask and positions fed right)", async () => {
+  for (const name of ["distilbert-sentiment", "gpt2-tiny"]) {
+    const model = await loadModel(name);
+    try {
+      const rows = [
+        "A short one",
+        "A much longer sentence that needs more tokens than the first",
+        "Hi",
+      ].map((t) => model.tokenizer.encode(t).ids);
+      const batched = await forwardLogits(model, rows);
+      for (const [i, row] of rows.entries()) {
+        const single = await forwardLogits(model, [row]);
+        close(
+          batched.logits.subarray(i * batched.vocab, (i + 1) * batched.vocab),
+          single.logits,
+          1e-4,
+          `${name} row ${i}`,
+        );
+      }
+    } finally {
+      await model.release();
+    }
+  }
+});
+
+Deno.test("a model loads from an http(s) URL base exactly as from its directory", async () => {
+  const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, async (request) => {
+    const path = new URL(request.url).pathname.replace(/^\/m\//, "");
+    try {
+      return new Response(await Deno.readFile(new URL(path, sentimentDir)));
+    } catch {
+      return new Response("not found", { status: 404 });
+    }
+  });
+  const remote = await loadModel(`http://127.0.0.1:${server.addr.port}/m/`);
+  const local = await loadModel(sentimentDir);
+  try {
+    assert.equal(remote.hash, local.hash);
+    const text = "The service was terrible and slow";
+    const [r, l] = [await predict(remote, text), await predict(local, text)];
+    close(r.predictions.map((p) => p.logit), l.predictions.map((p) => p.logit), 1e-6, "logits");
+    await assert.rejects(loadModel(`http://127.0.0.1:${server.addr.port}/missing/`), {
+      name: "ModelLoadError",
+      message:
+        `Cannot load model file http://127.0.0.1:${server.addr.port}/missing/config.json: file not found (HTTP 404)`,
+    });
+  } finally {
+    await remote.release();
+    await local.release();
+    await server.shutdown();
+  }
+});
+
+Deno.test("onnxruntime-node gives the same logits as onnxruntime-web", async () => {
+  const web = await loadModel("gpt2-tiny");
+  const native = await loadModel("gpt2-tiny", { backend: "node" });
+  try {
+    const ids = web.tokenizer.encode("The meaning of the word is").ids;
+    close(
+      (await forwardLogits(native, [ids])).logits,
+      (await forwardLogits(web, [ids])).logits,
+      1e-4,
+      "logits",
+    );
+  } finally {
+    await web.release();
+    await native.release();
+  }
+});
+
+Deno.test("load errors name the file and the cause", async () => {
+  const cwd = Deno.cwd();
+  await assert.rejects(loadModel("no/such/model"), {
+    name: "ModelLoadError",
+    message: `Cannot load model file ${cwd}/no/such/model/config.json: file not found`,
+  });
+  const noTokenizer = await copyModel((d) => Deno.remove(`${d}/tokenizer.json`));
+  await assert.rejects(loadModel(noTokenizer), {
+    message: `Cannot load model file ${noTokenizer}/tokenizer.json: file not found`,
+  });
+  const corrupt = await copyModel((d) =>
+    Deno.writeFile(`${d}/onnx/model.onnx`, new Uint8Array(4096).fill(7))
+  );
+  await assert.rejects(loadModel(corrupt), (e: unknown) => {
+    assert.ok(e instanceof ModelLoadError);
+    assert.match(
+      e.message,
+      new RegExp(`^Cannot load model file ${corrupt}/onnx/model.onnx: onnxruntime cannot load it`),
+    );
+    return true;
+  });
+  const badJson = await copyModel((d) => Deno.writeTextFile(`${d}/config.json`, "{ nope"));
+  await assert.rejects(loadModel(badJson), (e: unknown) => {
+    assert.ok(e instanceof ModelLoadError);
+    assert.match(
+      e.message,
+      new RegExp(`^Cannot load model file ${badJson}/config.json: not valid JSON`),
+    );
+    return true;
+  });
+  const seq2seq = await copyModel((d) =>
+    Deno.writeTextFile(`${d}/config.json`, '{"architectures":["T5ForConditionalGeneration"]}')
+  );
+  await assert.rejects(loadModel(seq2seq), {
+    message:
+      `Cannot load model file ${seq2seq}/config.json: architecture T5ForConditionalGeneration is not supported: ` +
+      "use a *ForSequenceClassification or a *LMHeadModel / *ForCausalLM model",
+  });
+  await assert.rejects(loadModel(sentimentDir, { variant: "model_quantized" }), {
+    message: `Cannot load model file ${
+      decodeURIComponent(sentimentDir.pathname)
+    }onnx/model_quantized.onnx: file not found`,
+  });
+  for (const dir of [noTokenizer, corrupt, badJson, seq2seq]) {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
