@@ -278,6 +278,14 @@ Deno.test({
           await deferred(fake, fresh);
           await answered(fake, fresh.token);
           assert.match(bot.output, /Gateway session resumed/);
+          // Each reconnection opened a new socket. The bot closed the old one itself with 4200
+          // ("resuming") after RECONNECT and after a missing ACK (once or twice, depending on
+          // when its heartbeats fell), and with 1000 after the INVALID_SESSION: that session was
+          // over.
+          assert.equal(fake.stats.connections, fake.stats.identifies + fake.stats.resumes);
+          const codes = fake.stats.clientCloseCodes;
+          assert.ok(codes.length >= 3 && codes.at(-1) === 1000, String(codes));
+          assert.ok(codes.slice(0, -1).every((code) => code === 4200), String(codes));
         },
       );
 
