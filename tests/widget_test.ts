@@ -4,34 +4,26 @@
  * strict Content-Security-Policy) embeds the widget cross-origin, as a docs site would. Checks that
  * the chips carry the palette colours of the API's own scores, switching methods, keyboard reading,
  * errors, re-initialisation after a page swap, attention, on-device mode against the API (1e-5), and
- * axe-core. Screenshots go to a temporary directory (printed); with GLASSBOX_UPDATE_SCREENSHOTS=1 the
- * playground's is written to docs/images/playground.png.
+ * axe-core, and the API's playground. Screenshots go to a temporary directory (printed) to look at;
+ * `tests/widget_screenshot.ts` makes the committed docs/images/playground.png.
  *
  * Needs Debian's /usr/bin/chromium: skipped with a notice when absent, unless GLASSBOX_REQUIRE_TOOLS=1.
  */
 /// <reference lib="dom" />
 import assert from "node:assert/strict";
-import { type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import type { Explanation } from "@glassbox/core";
 import { formatScore, maxAbsScore, scoreColor } from "@glassbox/render/palette";
 import { displayUnits, type Level } from "../packages/render/units.ts";
 import { build, DIST } from "../packages/widget/build.ts";
+import { CHROMIUM, explanationOf, hasChromium, launch, open, startApi } from "./widget_browser.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
 const ROOT = new URL("../", import.meta.url);
 const TEXT = "What a wonderful, surprisingly moving film.";
 /** A tiny DistilBERT classifier from testdata: fast, and always present in a fresh clone. */
 const MODEL = "testdata/models/distilbert-tiny-opset14";
 /** A tiny GPT-2, for a causal LM's next-token predictions. */
 const LM = "testdata/models/gpt2-tiny-opset14";
-
-function hasChromium(): boolean {
-  try {
-    return Deno.statSync(CHROMIUM).isFile;
-  } catch {
-    return false;
-  }
-}
 
 const required = Deno.env.get("GLASSBOX_REQUIRE_TOOLS") === "1";
 const present = hasChromium();
@@ -42,62 +34,6 @@ if (!present) {
     }. Install Debian's chromium to run them.`,
     "color: orange",
   );
-}
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
-}
-
-/** Starts the real API (`apps/api/deno.ts`) and waits until it is ready. */
-async function startApi(): Promise<{ origin: string; stop(): Promise<void> }> {
-  const port = freePort();
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "apps/api/deno.ts"],
-    cwd: ROOT.pathname,
-    env: {
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      GLASSBOX_MODELS: `${MODEL},${LM}`,
-      // The steps below send a few dozen requests in seconds.
-      GLASSBOX_RATE_LIMIT: "off",
-    },
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  // Drained all along (a full pipe would stall the server); the tail explains a failed start.
-  let log = "";
-  const drained = child.stderr.pipeThrough(new TextDecoderStream()).pipeTo(
-    new WritableStream({ write: (text) => void (log = (log + text).slice(-4000)) }),
-  );
-  const origin = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    try {
-      const response = await fetch(`${origin}/readyz`);
-      await response.body?.cancel();
-      if (response.ok) break;
-    } catch {
-      // Not listening yet.
-    }
-    if (Date.now() > deadline) {
-      child.kill();
-      await child.status;
-      await drained;
-      throw new Error(`API did not become ready in 60 s:\n${log}`);
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return {
-    origin,
-    async stop() {
-      child.kill();
-      await child.status;
-      await drained;
-    },
-  };
 }
 
 const TYPES: Record<string, string> = {
@@ -240,75 +176,6 @@ function startSite(api: string, modelDir: URL, fake: ReturnType<typeof fakeApi>)
   return { origin: `http://127.0.0.1:${server.addr.port}`, stop: () => server.shutdown() };
 }
 
-async function launch(profile: string): Promise<BrowserContext> {
-  return await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 900, height: 760 },
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
-}
-
-/** Opens a page that records CSP violations and page errors. */
-async function open(context: BrowserContext, url: string): Promise<Page> {
-  const page = await context.newPage();
-  await page.addInitScript(() => {
-    const w = globalThis as unknown as { violations: string[] };
-    w.violations = [];
-    document.addEventListener("securitypolicyviolation", (e) => {
-      w.violations.push(`${e.violatedDirective} ${e.blockedURI} ${e.sample}`);
-    });
-  });
-  page.on("pageerror", (error) => console.error(`page error: ${error.message}`));
-  await page.goto(url);
-  return page;
-}
-
-/**
- * Waits until the widget shows an explanation for which `done` holds (polled: a predicate compiled
- * inside the page would need `unsafe-eval`, which the test pages' CSP forbids), and returns it.
- */
-async function explanationOf(
-  page: Page,
-  done: (e: Explanation) => boolean,
-  timeout = 30_000,
-): Promise<Explanation> {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    const e = await page.evaluate(() => {
-      const el = document.querySelector("glassbox-explain") as unknown as {
-        explanation?: Explanation;
-        shadowRoot: ShadowRoot | null;
-      } | null;
-      // The heatmap must show it too, not only the element's property.
-      const chips = el?.shadowRoot?.querySelectorAll(".t").length ?? 0;
-      return chips > 0 ? el?.explanation : undefined;
-    });
-    if (e && done(e)) return e;
-    if (Date.now() > deadline) {
-      const alert = await page.evaluate(() =>
-        document.querySelector("glassbox-explain")?.shadowRoot?.querySelector("[role=alert]")
-          ?.textContent
-      );
-      throw new Error(
-        `widget showed no matching explanation in ${timeout} ms (last: ${e?.method.id} on ${
-          JSON.stringify(e?.text)
-        }; error shown: ${alert ?? "none"})`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 async function apiExplain(api: string, body: Record<string, unknown>): Promise<Explanation> {
   const response = await fetch(`${api}/v1/explain`, {
     method: "POST",
@@ -373,7 +240,7 @@ Deno.test({
 }, async (t) => {
   assert.ok(present, `${CHROMIUM} is required (GLASSBOX_REQUIRE_TOOLS=1)`);
   await build();
-  const api = await startApi();
+  const api = await startApi({ GLASSBOX_MODELS: `${MODEL},${LM}` });
   const { models } = await (await fetch(`${api.origin}/v1/models`)).json();
   const model = models.find((m: { default: boolean }) => m.default) ?? models[0];
   assert.equal(model.id, MODEL);
@@ -685,18 +552,17 @@ Deno.test({
       },
     );
 
-    await t.step("playground at the API's / (screenshot)", async () => {
+    await t.step("the API's / is the playground: model picker and widget", async () => {
       const playground = await open(context, `${api.origin}/`);
-      if (!(await playground.locator("glassbox-explain").count())) {
-        console.warn("NOTICE: the API's / is not the widget playground yet");
-        return;
-      }
-      await explanationOf(playground, () => true);
-      await playground.locator("glassbox-explain .t").nth(3).focus();
-      const path = Deno.env.get("GLASSBOX_UPDATE_SCREENSHOTS") === "1"
-        ? new URL("docs/images/playground.png", ROOT).pathname
-        : `${shots}/playground.png`;
-      await playground.screenshot({ path, fullPage: true });
+      const e = await explanationOf(playground, () => true);
+      assert.equal(e.model.id, MODEL);
+      const options = await playground.locator("#model option").evaluateAll((els) =>
+        els.map((el) => (el as HTMLOptionElement).value)
+      );
+      assert.deepEqual(options, models.map((m: { id: string }) => m.id));
+      await playground.locator("#model").selectOption(LM);
+      await explanationOf(playground, (e) => e.model.id === LM);
+      await playground.screenshot({ path: `${shots}/playground.png`, fullPage: true });
       await playground.close();
     });
     console.log(`widget screenshots: ${shots}`);
