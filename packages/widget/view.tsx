@@ -474,7 +474,8 @@ export function View({ backend, config, onExplained }: ViewProps) {
       {explanation && (
         <>
           <p class="meta" aria-live="polite">
-            <b>{config.model ?? explanation.model.id}</b> · {explanation.method.id} · explaining{" "}
+            <b>{config.model ?? explanation.model.id}</b> · {explanation.method.id} · explaining
+            {" "}
             <b>{shownLabel(explanation, explanation.target.label)}</b>
             {explanation.contrast && (
               <>
