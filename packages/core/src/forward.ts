@@ -9,6 +9,7 @@
 import type { Model } from "./model.ts";
 import type { TensorData } from "./session.ts";
 import { AbortError } from "./errors.ts";
+import { POSITION_INPUT, positionHeadSession } from "./internals/position_head.ts";
 
 /** Largest batch in one run. */
 const MAX_BATCH = 64;
@@ -85,6 +86,9 @@ export async function forwardLogits(
 ): Promise<{ logits: Float32Array; vocab: number }> {
   const output = logitsOutput(model);
   const causal = model.task === "text-generation";
+  // Causal LMs: the head runs at each row's position only, when the graph can be cut so.
+  const head = causal ? await positionHeadSession(model) : undefined;
+  const positionOf = (row: number) => options.positions?.[row] ?? Math.max(0, rows[row].length - 1);
   // Similar lengths share a batch, so padding stays small.
   const order = rows.map((_, i) => i).sort((a, b) => rows[a].length - rows[b].length);
   let logits: Float32Array | undefined;
@@ -93,23 +97,28 @@ export async function forwardLogits(
   while (done < order.length) {
     if (options.signal?.aborted) throw new AbortError();
     const longest = rows[order[Math.min(order.length - 1, done + MAX_BATCH - 1)]].length;
-    const perRow = causal ? Math.max(1, longest) * Math.max(vocab, 1) : 1;
+    const perRow = causal && !head ? Math.max(1, longest) * Math.max(vocab, 1) : Math.max(vocab, 1);
     const size = Math.max(
       1,
       Math.min(MAX_BATCH, Math.floor(LOGITS_BUDGET / perRow), order.length - done),
     );
     const chunk = order.slice(done, done + size);
-    const batchRows = chunk.map((i) => rows[i]);
-    const result = await model.session.run(feedsFor(model, batchRows), [output]);
+    const feeds = feedsFor(model, chunk.map((i) => rows[i]));
+    if (head) {
+      feeds[POSITION_INPUT] = {
+        type: "int64",
+        data: BigInt64Array.from(chunk, (i) => BigInt(positionOf(i))),
+        dims: [chunk.length],
+      };
+    }
+    const result = await (head ?? model.session).run(feeds, [output]);
     const out = result[output];
     const data = out.data as Float32Array;
     vocab = out.dims[out.dims.length - 1];
     logits ??= new Float32Array(rows.length * vocab);
     const length = out.dims.length === 3 ? out.dims[1] : 1;
     chunk.forEach((rowIndex, b) => {
-      const position = out.dims.length === 3
-        ? (options.positions?.[rowIndex] ?? Math.max(0, rows[rowIndex].length - 1))
-        : 0;
+      const position = out.dims.length === 3 && !head ? positionOf(rowIndex) : 0;
       const from = (b * length + position) * vocab;
       logits!.set(data.subarray(from, from + vocab), rowIndex * vocab);
     });

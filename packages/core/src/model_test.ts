@@ -166,3 +166,29 @@ Deno.test("load errors name the file and the cause", async () => {
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("causal LMs: the head at each row's position gives the full graph's logits there", async () => {
+  const { positionHeadSession } = await import("./internals/position_head.ts");
+  const { feedsFor } = await import("./forward.ts");
+  const model = await loadModel("gpt2-tiny");
+  try {
+    assert.ok(await positionHeadSession(model), "gpt2-tiny gets the position-head graph");
+    const rows = ["The cat sat on the", "A longer sentence for the head to read today"].map((t) =>
+      model.tokenizer.encode(t).ids
+    );
+    const fast = await forwardLogits(model, rows);
+    const full = await model.session.run(feedsFor(model, rows), ["logits"]);
+    const [, length, vocab] = full.logits.dims;
+    rows.forEach((row, b) => {
+      const from = (b * length + row.length - 1) * vocab;
+      close(
+        fast.logits.subarray(b * vocab, (b + 1) * vocab),
+        (full.logits.data as Float32Array).subarray(from, from + vocab),
+        1e-4,
+        `row ${b}`,
+      );
+    });
+  } finally {
+    await model.release();
+  }
+});
