@@ -27,7 +27,7 @@ const ROOT = new URL("../", import.meta.url);
 const OUT = new URL("docs/images/", ROOT);
 const SCALE = 2;
 const LONG_TEXT = Array.from(
-  { length: 6 },
+  { length: 4 }, // about 120 GPT-2 tokens: gpt2-tiny takes at most 128
   () =>
     "Interpretability methods attribute a model's prediction to its input tokens, so that people " +
     "can see which words pushed the output up and which pushed it down.",
@@ -80,11 +80,11 @@ const CASES: Case[] = [
   },
   {
     file: "long_text.png",
-    what: "a long text cut after 8 lines with a notice",
+    what: "a long text cut after 4 lines with a notice",
     model: "models/gpt2-tiny",
     method: "gradient-x-input",
     text: LONG_TEXT,
-    options: { maxLines: 8 },
+    options: { maxLines: 4 },
     fixture: () => fixtures.longText(200),
   },
   {
