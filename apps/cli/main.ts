@@ -82,6 +82,20 @@ function progressLine():
   };
 }
 
+/**
+ * Where built gradient graphs are kept between runs, so only the first gradient explanation of a
+ * model pays for building its backward graph: GLASSBOX_CACHE_DIR ("off" disables), else
+ * $XDG_CACHE_HOME/glassbox or ~/.cache/glassbox.
+ */
+function cacheDir(): string | undefined {
+  const chosen = Deno.env.get("GLASSBOX_CACHE_DIR");
+  if (chosen === "off") return undefined;
+  if (chosen) return chosen;
+  const base = Deno.env.get("XDG_CACHE_HOME") ??
+    (Deno.env.get("HOME") ? `${Deno.env.get("HOME")}/.cache` : undefined);
+  return base ? `${base}/glassbox` : undefined;
+}
+
 async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv, { model: DEFAULT_MODEL, method: "occlusion" });
   if (args.help) {
@@ -101,6 +115,7 @@ async function run(argv: string[]): Promise<number> {
     backend: args.backend,
     threads: args.threads,
     variant: args.variant,
+    cacheDir: cacheDir(),
   });
   try {
     if (args.predictOnly) {
