@@ -49,7 +49,8 @@ class BotProcess {
       stderr: "piped",
     }).spawn();
     const collect = async (stream: ReadableStream<Uint8Array>) => {
-      for await (const chunk of stream.pipeThrough(new TextDecoderStream())) this.output += chunk;
+      const decoder = new TextDecoder();
+      for await (const chunk of stream) this.output += decoder.decode(chunk, { stream: true });
     };
     this.#done = Promise.all([collect(this.#child.stdout), collect(this.#child.stderr)]);
   }
