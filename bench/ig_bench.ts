@@ -57,6 +57,7 @@ function idsOf(n: number, classifier: boolean, seed: number): number[] {
 }
 
 async function child(name: string, backend: "web" | "node", repeats: number) {
+  const startLoad = Deno.loadavg()[0];
   const t0 = performance.now();
   const model = await loadModel(modelDir(name), { backend, threads: THREADS });
   const loadMs = performance.now() - t0;
@@ -110,17 +111,19 @@ async function child(name: string, backend: "web" | "node", repeats: number) {
       buildMs,
       rows,
       peakRssMb: peakRssMb(),
+      // Other processes on the machine skew every timing: 1-minute load averages at start and end.
+      loadAverage: [startLoad, Deno.loadavg()[0]],
     }),
   );
 }
 
 async function run(args: string[]): Promise<string> {
-  const { code, stdout, stderr } = await new Deno.Command(args[0], {
+  const { code, stdout } = await new Deno.Command(args[0], {
     args: args.slice(1),
-    stderr: "piped",
-  }).output();
-  const err = new TextDecoder().decode(stderr);
-  if (code !== 0) throw new Error(`${args.join(" ")} failed:\n${err}`);
+    stderr: "inherit",
+  })
+    .output();
+  if (code !== 0) throw new Error(`${args.join(" ")} failed with exit code ${code}`);
   return new TextDecoder().decode(stdout);
 }
 
@@ -139,6 +142,7 @@ if (Deno.args[0] === "--child") {
         `bench/models/${name} is missing: run /usr/bin/python3 scripts/make_bench_models.py first`,
       );
     }
+    const torchLoadAverage = [Deno.loadavg()[0]];
     const torch = flag("--no-torch") >= 0 ? undefined : JSON.parse(
       await run([
         "/usr/bin/python3",
@@ -154,6 +158,7 @@ if (Deno.args[0] === "--child") {
         String(Math.max(repeats, 1)),
       ]),
     );
+    torchLoadAverage.push(Deno.loadavg()[0]);
     const backends = [];
     for (const backend of BACKENDS.filter((b) => !only || b === only)) {
       const out = await run([
@@ -168,7 +173,7 @@ if (Deno.args[0] === "--child") {
       ]);
       backends.push(JSON.parse(out.trim().split("\n").pop()!));
     }
-    results.push({ model: name, torch, backends });
+    results.push({ model: name, torch, torchLoadAverage, backends });
   }
 
   const lines = [
