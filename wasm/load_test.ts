@@ -6,14 +6,7 @@
  * GLASSBOX_REQUIRE_TOOLS=1.
  */
 import assert from "node:assert/strict";
-import {
-  createKernels,
-  kernelsUrl,
-  loadKernels,
-  provideKernels,
-  sharedKernels,
-  simdSupported,
-} from "./mod.ts";
+import { createKernels, kernelsUrl, loadKernels, simdSupported } from "./mod.ts";
 
 Deno.test("loadKernels picks the SIMD build where the engine validates SIMD", async () => {
   assert.equal(simdSupported(), true, "V8 in Deno supports wasm SIMD");
@@ -129,16 +122,6 @@ Deno.test("the loader works in Chromium, fetching the .wasm over http", async ()
     await server.shutdown();
     await Deno.remove(dir, { recursive: true });
   }
-});
-
-Deno.test("sharedKernels returns one instance; provideKernels replaces it", async () => {
-  const first = await sharedKernels();
-  assert.equal(first, await sharedKernels());
-  assert.equal(first.variant, "simd");
-  provideKernels(await WebAssembly.compile(await Deno.readFile(kernelsUrl("scalar"))));
-  assert.equal((await sharedKernels()).variant, "scalar");
-  provideKernels(first);
-  assert.equal(await sharedKernels(), first);
 });
 
 Deno.test("createKernels runs in workerd with the imported module, where bytes cannot compile", async () => {

@@ -7,8 +7,6 @@
  *
  * `loadKernels()` picks the build for the running engine; `createKernels(module)` takes a
  * precompiled module (workerd imports wasm/build/kernels.simd.wasm as a module and passes it).
- * Library code shares one instance through `sharedKernels()`; a workerd entry hands it the
- * imported module with `provideKernels(module)`.
  *
  * @example
  * ```ts
@@ -22,4 +20,3 @@
  */
 export * from "./kernels.ts";
 export * from "./load.ts";
-export * from "./shared.ts";
