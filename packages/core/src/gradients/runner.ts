@@ -68,13 +68,16 @@ function withWeights(model: GradientModel, file: string): { path: string; data: 
   return [...model.externalData, { path: file, data: model.onnx }];
 }
 
+/** Bumped whenever the builder's output changes, so that stale on-disk graphs are not reused. */
+export const GRAPH_VERSION = 1;
+
 /** Tokens per backward run when the caller does not choose a batch size. */
 const TOKENS_PER_RUN = 2048;
 
 async function cachedGraph(model: GradientModel, output: OutputKind): Promise<GradientGraph> {
   const deno = (globalThis as { Deno?: typeof Deno }).Deno;
   const file = model.cacheDir && deno
-    ? `${model.cacheDir}/${model.hash}-gradient-${output}`
+    ? `${model.cacheDir}/${model.hash}-gradient-v${GRAPH_VERSION}-${output}`
     : undefined;
   if (file) {
     try {

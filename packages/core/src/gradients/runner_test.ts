@@ -10,7 +10,7 @@ import type { OutputKind } from "../explanation.ts";
 import { createSession } from "../session.ts";
 import { UnsupportedOpError } from "../errors.ts";
 import { OnnxGraph } from "../onnx/graph.ts";
-import { gradientRunner } from "./runner.ts";
+import { gradientRunner, GRAPH_VERSION } from "./runner.ts";
 
 const MODELS = [
   "distilbert-tiny-opset14",
@@ -261,8 +261,8 @@ Deno.test("gradient graph: cached on disk under cacheDir, keyed by the model has
     await first.release();
     const files = [...Deno.readDirSync(cacheDir)].map((f) => f.name).sort();
     assert.deepEqual(files, [
-      `${first.hash}-gradient-probability.json`,
-      `${first.hash}-gradient-probability.onnx`,
+      `${first.hash}-gradient-v${GRAPH_VERSION}-probability.json`,
+      `${first.hash}-gradient-v${GRAPH_VERSION}-probability.onnx`,
     ]);
     // The cached graph holds no weights (they are read from the model's own bytes).
     assert.ok(Deno.statSync(`${cacheDir}/${files[1]}`).size < 200_000);
