@@ -29,6 +29,7 @@ import {
   type OutputKind,
   OUTPUTS,
   predict,
+  readResource,
   validateOptions,
 } from "@glassbox/core";
 import { initRenderer, renderPng, renderSvg } from "@glassbox/render";
@@ -118,6 +119,7 @@ const ROUTES: Record<string, string[]> = {
   "/v1/explain.svg": ["GET"],
   "/v1/explain.png": ["GET"],
   "/widget/:file": ["GET"],
+  "/models/:model/*": ["GET"],
   "/discord/interactions": ["POST"],
 };
 
@@ -130,9 +132,15 @@ const CONTENT_TYPES: Record<string, string> = {
   json: "application/json",
 };
 
+/** The files of a model the API serves at /models/ID/. */
+const MODEL_FILE =
+  /^(config\.json|tokenizer\.json|tokenizer_config\.json|onnx\/[\w-]+\.onnx(\.data|_data)?)$/;
+const MODEL_FILES = "config.json, tokenizer.json, tokenizer_config.json, onnx/*.onnx";
+
 /** Paths other sites may load cross-origin (fetch with CORS, `<img>`, `<script>`). */
 function embeddable(path: string): boolean {
-  return path.startsWith("/v1/") || path.startsWith("/widget/") || path === "/openapi.json";
+  return path.startsWith("/v1/") || path.startsWith("/widget/") || path.startsWith("/models/") ||
+    path === "/openapi.json";
 }
 
 function allowFor(methods: string[]): string {
@@ -727,6 +735,26 @@ export function createApp(options: ApiOptions = {}): Hono {
     const type = CONTENT_TYPES[file.split(".").pop()!] ?? "application/octet-stream";
     return c.body(bytes as Uint8Array<ArrayBuffer>, 200, {
       "Content-Type": type,
+      "Cache-Control": "public, max-age=3600",
+    });
+  });
+
+  // The served models' own files, for the widget's on-device mode: only the Hugging Face layout's
+  // files, read from where the model was loaded.
+  app.get("/models/:model/*", async (c) => {
+    const id = registry.resolve(c.req.param("model"));
+    const file = c.req.path.slice(`/models/${encodeURIComponent(id)}/`.length);
+    if (!MODEL_FILE.test(file)) {
+      throw new ApiError(
+        "not_found",
+        `No model file ${JSON.stringify(file)}; served are ${MODEL_FILES}`,
+      );
+    }
+    const model = await registry.get(id, keepAlive(c));
+    const bytes = await readResource(new URL(model.base), file, { optional: true });
+    if (!bytes) throw new ApiError("not_found", `Model ${id} has no file ${JSON.stringify(file)}`);
+    return c.body(bytes as Uint8Array<ArrayBuffer>, 200, {
+      "Content-Type": CONTENT_TYPES[file.split(".").pop()!] ?? "application/octet-stream",
       "Cache-Control": "public, max-age=3600",
     });
   });

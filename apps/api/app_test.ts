@@ -623,3 +623,27 @@ Deno.test("a causal LM: gpt2-tiny listed, predicted and explained as core does",
   assert.equal(unknown.status, 422);
   assert.match((await unknown.json()).error.message, /^target "good movie" is 2 tokens/);
 });
+
+Deno.test("GET /models/ID/FILE serves the model's own files for on-device mode, and nothing else", async () => {
+  const config = await app.request(`/models/${TEST_MODEL}/config.json`);
+  assert.equal(config.status, 200);
+  assert.deepEqual(await config.json(), model.config);
+  const onnx = await app.request(`/models/${TEST_MODEL}/onnx/model.onnx`);
+  assert.equal(onnx.status, 200);
+  assert.deepEqual(new Uint8Array(await onnx.arrayBuffer()), model.onnx);
+  await expectError(
+    app.request(`/models/${TEST_MODEL}/heldout.jsonl`),
+    404,
+    "not_found",
+    'No model file "heldout.jsonl"; served are config.json, tokenizer.json, tokenizer_config.json, onnx/*.onnx',
+  );
+  // Dot segments are resolved by URL parsing before routing; encoded ones never match a served name.
+  await expectError(app.request(`/models/${TEST_MODEL}/onnx/../../README.md`), 404, "unknown_model");
+  await expectError(app.request(`/models/${TEST_MODEL}/onnx%2F..%2F..%2FREADME.md`), 404, "not_found");
+  await expectError(app.request("/models/nope/config.json"), 404, "unknown_model");
+  await expectError(
+    app.request(`/models/${TEST_MODEL}/config.json`, { method: "POST" }),
+    405,
+    "method_not_allowed",
+  );
+});

@@ -71,6 +71,8 @@ export interface LoadModelOptions extends ResourceOptions {
   variant?: string;
   /** Directory for an on-disk cache of derived graphs (gradient graphs). */
   cacheDir?: string;
+  /** The id explanations name the model by (default: the source as given). */
+  id?: string;
 }
 
 function taskOf(config: ModelConfig, file: string): { task: Task; architecture: string } {
@@ -215,7 +217,7 @@ export async function loadModel(
   );
   const sessions = new Set<ModelSession>([session]);
   const model: Model = {
-    id: name,
+    id: options.id ?? name,
     base: base.href,
     task,
     architecture,
