@@ -10,6 +10,7 @@ import type { OutputKind } from "../explanation.ts";
 import { createSession } from "../session.ts";
 import { UnsupportedOpError } from "../errors.ts";
 import { OnnxGraph } from "../onnx/graph.ts";
+import { DataType } from "../onnx/proto.ts";
 import { gradientRunner, GRAPH_VERSION } from "./runner.ts";
 
 const MODELS = [
@@ -272,4 +273,30 @@ Deno.test("gradient graph: cached on disk under cacheDir, keyed by the model has
   } finally {
     await Deno.remove(cacheDir, { recursive: true });
   }
+});
+
+Deno.test("gradient graph: a float16 model is refused with a clear UnsupportedOpError", async () => {
+  const graph = OnnxGraph.parse(
+    await Deno.readFile(new URL("onnx/model.onnx", dir("gpt2-tiny-opset17"))),
+  );
+  const table = graph.model.graph!.initializer!.find((t) => t.name === "transformer.wte.weight")!;
+  table.data_type = DataType.FLOAT16;
+  table.raw_data = table.raw_data!.subarray(0, table.raw_data!.byteLength / 2);
+  const model = {
+    onnx: graph.serialize(),
+    externalData: [],
+    hash: "fp16",
+    backend: "web" as const,
+    createSession: (b: Uint8Array) => createSession(b),
+    derived: new Map(),
+  };
+  await assert.rejects(
+    () => gradientRunner(model, "logit"),
+    (e: unknown) =>
+      e instanceof UnsupportedOpError && e.opType === "Gather" &&
+      e.message.includes(
+        "the model stores float16 weights; gradient methods need a float32 export",
+      ),
+  );
+  assert.equal(model.derived.size, 0, "a failed build is not cached");
 });
