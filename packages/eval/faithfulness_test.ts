@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { explain, type Explanation } from "@glassbox/core";
+import { explain, type Explanation, loadModel } from "@glassbox/core";
 import { faithfulness, rankTokens, trapezoid, withFaithfulness } from "./faithfulness.ts";
 import { loadToy, TOYS } from "./_toys.ts";
 
@@ -146,4 +146,18 @@ Deno.test("trapezoid: area of a straight line from 1 to 0", () => {
     }]),
     0.5,
   );
+});
+
+Deno.test("faithfulness: on a causal LM, f(x) is the explained next token's probability", async () => {
+  const model = await loadModel("gpt2-tiny");
+  try {
+    const e = await explain(model, "The dog ran across the", { method: "occlusion" });
+    const report = await faithfulness(model, e);
+    close(report.full, e.target.probability, 1e-6, "full");
+    // GPT-2's tokenizer adds no special tokens: every token is ranked, one curve point per token.
+    assert.equal(report.tokens, e.tokens.filter((t) => !t.special).length);
+    assert.equal(report.deletion.points.length, report.tokens + 1);
+  } finally {
+    await model.release();
+  }
 });
