@@ -12,11 +12,13 @@ is where the reference gradients are taken (as Captum's LayerIntegratedGradients
 layer does).
 """
 
+import copy
 import json
 import math
 import os
 import re
 import subprocess
+import tempfile
 
 import torch
 import torch.nn as nn
@@ -457,10 +459,11 @@ def gpt2_tokenizer_config(max_length):
     }
 
 
-def write_json(path, obj, indent=2):
+def write_json(path, obj):
+    """Pretty-printed as Hugging Face writes its JSON files (and as `deno fmt` leaves them)."""
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w", encoding="utf-8") as f:
-        json.dump(obj, f, ensure_ascii=False, indent=indent)
+        json.dump(obj, f, ensure_ascii=False, indent=2)
         f.write("\n")
 
 
@@ -590,8 +593,6 @@ def save_model_dir(model, cfg, model_dir, opset=14, with_attentions=False):
 
 def torch_logits(model, input_ids):
     """float64 logits of one unpadded sequence: [labels] for a classifier, [sequence, vocab] for GPT-2."""
-    import copy
-
     m = copy.deepcopy(model).double().eval()
     ids = torch.tensor([input_ids])
     mask = torch.ones_like(ids)
@@ -606,8 +607,6 @@ def check_with_deno(model, cfg, model_dir, texts, tolerance=1e-4):
 
     Returns the checker's JSON report; raises if the ids or logits differ.
     """
-    import tempfile
-
     encoded = deno_tokenize(model_dir, texts)
     cases, chunks, offset = [], [], 0
     for text, enc in zip(texts, encoded):
