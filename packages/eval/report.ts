@@ -125,9 +125,10 @@ function attentionHeatmap(
   const heads = Math.max(...cells.map((c) => c.head)) + 1;
   const size = 34, left = 56, top = 20;
   const width = left + heads * size + 8, height = top + layers * size + 8;
-  const max = Math.max(...cells.map((c) => c.value)) || 1;
+  // Shade from the smallest to the largest value: heads often differ by a few hundredths.
+  const min = Math.min(...cells.map((c) => c.value)), max = Math.max(...cells.map((c) => c.value));
   const rects = cells.map((c) => {
-    const t = c.value / max;
+    const t = max > min ? (c.value - min) / (max - min) : 1;
     const x = left + c.head * size, y = top + c.layer * size;
     return `<rect x="${x}" y="${y}" width="${size - 2}" height="${
       size - 2
