@@ -188,7 +188,7 @@ async function main() {
     }
   }
   const svg = renderComparisonSvg(compared, { width: 1000 });
-  await Deno.writeFile(new URL("comparison.png", OUT), svgToPng(svg, SCALE));
+  await Deno.writeFile(new URL("comparison.png", OUT), await svgToPng(svg, SCALE));
   const source = why || onlyFixtures
     ? `hand-made fixture with illustrative scores (${why || "--fixtures given"})`
     : `\`${commandLine("models/distilbert-sentiment", COMPARISON_METHODS.join("\\|"), text)}\``;

@@ -78,7 +78,7 @@ Deno.test("PNG: scale doubles the size; a one-token text renders", async () => {
   const img = await decodePng(await renderPng(oneToken(), { scale: 2 }));
   assert.equal(img.width, 1600);
   assert.equal(img.height, layoutExplanation(oneToken()).height * 2);
-  assert.throws(() => svgToPng("<svg/>", 0), {
+  await assert.rejects(() => svgToPng("<svg/>", 0), {
     name: "RangeError",
     message: 'Cannot render PNG: "scale" must be in (0, 8], current value is 0',
   });
