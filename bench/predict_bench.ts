@@ -69,17 +69,30 @@ if (Deno.args[0] === "--child") {
       rows.push(JSON.parse(new TextDecoder().decode(stdout).trim().split("\n").pop()!));
     }
   }
-  const header = `| model | backend | load (ms) | ${LENGTHS.map((n) => `predict ${n} tok (ms)`).join(" | ")} | peak RSS (MB) |`;
+  const header = `| model | backend | load (ms) | ${
+    LENGTHS.map((n) => `predict ${n} tok (ms)`).join(" | ")
+  } | peak RSS (MB) |`;
   const lines = [header, `|${"---|".repeat(4 + LENGTHS.length)}`];
   for (const r of rows) {
     lines.push(
-      `| ${r.model} | onnxruntime-${r.backend} | ${r.loadMs.toFixed(0)} | ${LENGTHS.map((n) => r.latency[n].toFixed(2)).join(" | ")} | ${r.peakRssMb.toFixed(0)} |`,
+      `| ${r.model} | onnxruntime-${r.backend} | ${r.loadMs.toFixed(0)} | ${
+        LENGTHS.map((n) => r.latency[n].toFixed(2)).join(" | ")
+      } | ${r.peakRssMb.toFixed(0)} |`,
     );
   }
   const table = lines.join("\n");
   console.log(table);
-  const meta = { date: new Date().toISOString(), cores: navigator.hardwareConcurrency, deno: Deno.version.deno, runs: RUNS, statistic: "median" };
-  await Deno.writeTextFile(new URL("results/predict.json", import.meta.url), JSON.stringify({ ...meta, rows }, null, 2) + "\n");
+  const meta = {
+    date: new Date().toISOString(),
+    cores: navigator.hardwareConcurrency,
+    deno: Deno.version.deno,
+    runs: RUNS,
+    statistic: "median",
+  };
+  await Deno.writeTextFile(
+    new URL("results/predict.json", import.meta.url),
+    JSON.stringify({ ...meta, rows }, null, 2) + "\n",
+  );
   await Deno.writeTextFile(
     new URL("results/predict.md", import.meta.url),
     `# predict() latency\n\n${meta.date}, ${meta.cores} cores, Deno ${meta.deno}, median of ${RUNS} runs after 3 warm-up runs, onnxruntime-web with 1 thread.\nCommand: \`npx deno run -A bench/predict_bench.ts\`\n\n${table}\n`,

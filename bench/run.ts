@@ -21,7 +21,8 @@ for (const name of chosen) {
     continue;
   }
   console.log(`\n== ${name} ==`);
-  const { code } = await new Deno.Command(Deno.execPath(), { args: ["run", "-A", file.pathname] }).spawn().status;
+  const { code } = await new Deno.Command(Deno.execPath(), { args: ["run", "-A", file.pathname] })
+    .spawn().status;
   if (code !== 0) {
     failed++;
     console.error(`bench: ${name} failed with exit code ${code}`);

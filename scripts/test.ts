@@ -3,8 +3,10 @@
  * ("tests: N passed, N failed, N ignored") added up from the deno test reports, so that a reader (or
  * CI) sees at a glance how many tests ran. The exit code is nx's.
  */
+// deno-lint-ignore no-control-regex
 const ansi = /\x1b\[[0-9;]*m/g;
-const summary = /(ok|FAILED) \| (\d+) passed(?: \((\d+) steps?\))? \| (\d+) failed(?: \((\d+) steps?\))?(?: \| (\d+) ignored)?/;
+const summary =
+  /(ok|FAILED) \| (\d+) passed(?: \((\d+) steps?\))? \| (\d+) failed(?: \((\d+) steps?\))?(?: \| (\d+) ignored)?/;
 
 const child = new Deno.Command("npx", {
   args: ["nx", "run-many", "-t", "test", "--parallel=1", "--outputStyle=stream", ...Deno.args],

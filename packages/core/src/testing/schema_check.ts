@@ -31,8 +31,11 @@ function typeOk(type: string, value: unknown): boolean {
       return Number.isInteger(value);
     case "number":
       return typeof value === "number" && Number.isFinite(value);
-    default:
+    case "string":
+    case "boolean":
       return typeof value === type;
+    default:
+      throw new TypeError(`Unsupported schema type "${type}"`);
   }
 }
 
