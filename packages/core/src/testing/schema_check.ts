@@ -32,8 +32,9 @@ function typeOk(type: string, value: unknown): boolean {
     case "number":
       return typeof value === "number" && Number.isFinite(value);
     case "string":
+      return typeof value === "string";
     case "boolean":
-      return typeof value === type;
+      return typeof value === "boolean";
     default:
       throw new TypeError(`Unsupported schema type "${type}"`);
   }
