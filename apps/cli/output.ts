@@ -5,7 +5,7 @@
  */
 import type { Explanation, PredictResult } from "@glassbox/core";
 import type { CliArgs } from "./args.ts";
-import { renderHtml, renderPng, renderSvg, renderText } from "@glassbox/render";
+import { initRenderer, renderHtml, renderPng, renderSvg, renderText } from "@glassbox/render";
 
 function isExplanation(value: Explanation | PredictResult): value is Explanation {
   return "scores" in value;
@@ -28,8 +28,11 @@ export async function writeOutput(
     bytes = encode(predictionTable(result));
   } else if (args.format === "text") {
     bytes = encode(renderText(result, { color: toTerminal, level, topK: args.topK }));
-  } else if (args.format === "svg") bytes = encode(renderSvg(result, { level, topK: args.topK }));
-  else if (args.format === "html") bytes = encode(renderHtml(result));
+  } else if (args.format === "svg") {
+    // Registering the fonts lets the layout measure text with real metrics.
+    await initRenderer();
+    bytes = encode(renderSvg(result, { level, topK: args.topK }));
+  } else if (args.format === "html") bytes = encode(renderHtml(result, { level, topK: args.topK }));
   else {
     if (toTerminal) {
       throw new TypeError("--format png writes binary data: give --out FILE or redirect stdout");
