@@ -83,6 +83,7 @@ const COMMON_ENV = {
   GLASSBOX_MODELS: MODELS.join(","),
   GLASSBOX_BACKEND: "web",
   GLASSBOX_RATE_LIMIT: "off",
+  GLASSBOX_WARMUP: "off",
 };
 
 /** Starts `apps/api/deno.ts`. */

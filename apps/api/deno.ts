@@ -5,7 +5,7 @@
  * @module
  */
 import { getConnInfo } from "hono/deno";
-import { loadModel } from "@glassbox/core";
+import { loadModel, warmUp } from "@glassbox/core";
 import { createApp } from "./app.ts";
 import { configFromEnv, firstAddress } from "./config.ts";
 import { directoryUrl, widgetFiles } from "./static_files.ts";
@@ -14,10 +14,18 @@ const config = configFromEnv((name) => Deno.env.get(name));
 const app = createApp({
   ...config.options,
   preload: true,
-  loadModel: (id) =>
-    loadModel(config.modelsDir ? new URL(`${id}/`, directoryUrl(config.modelsDir)) : id, {
-      backend: config.backend,
-    }),
+  // A model counts as ready once its gradient and tapped graphs are built too (GLASSBOX_WARMUP=off
+  // skips that), so the first explanation a user asks for is as fast as the rest.
+  loadModel: async (id) => {
+    const model = await loadModel(
+      config.modelsDir ? new URL(`${id}/`, directoryUrl(config.modelsDir)) : id,
+      {
+        backend: config.backend,
+      },
+    );
+    if (Deno.env.get("GLASSBOX_WARMUP") !== "off") await warmUp(model);
+    return model;
+  },
   readStatic: widgetFiles(new URL("../../", import.meta.url)),
   clientKey: (c) =>
     config.clientIpHeader

@@ -27,7 +27,7 @@ export {
   type TensorData,
 } from "./src/session.ts";
 export { MAX_TEXT_CHARS, predict, type PredictOptions, type PredictResult } from "./src/predict.ts";
-export { explain, type ExplainOptions, OUTPUTS, type Progress } from "./src/explain.ts";
+export { explain, type ExplainOptions, OUTPUTS, type Progress, warmUp } from "./src/explain.ts";
 export { getMethod, METHOD_IDS, METHODS } from "./src/methods/registry.ts";
 export type { MethodContext, MethodResult, MethodSpec, OptionSpec } from "./src/methods/types.ts";
 export { type Aggregation, AGGREGATIONS, mergeWords } from "./src/words.ts";

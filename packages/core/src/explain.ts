@@ -218,3 +218,27 @@ export async function explain(
 }
 
 export { METHOD_IDS };
+
+/**
+ * Builds what the given methods need on first use (gradient graphs, tapped graphs, the position-head
+ * graph of causal LMs) by explaining a short text once, so a server's first real request does not pay
+ * for it. Methods the model cannot run (a graph that cannot be differentiated) are skipped.
+ *
+ * @returns The methods that are ready.
+ */
+export async function warmUp(
+  model: Model,
+  methods: readonly string[] = ["integrated-gradients", "attention-rollout"],
+): Promise<string[]> {
+  const ready: string[] = [];
+  for (const method of methods) {
+    const params = method === "integrated-gradients" ? { steps: 1 } : {};
+    try {
+      await explain(model, "warm up", { method, params });
+      ready.push(method);
+    } catch {
+      // The method cannot run on this model; its requests will say why.
+    }
+  }
+  return ready;
+}
