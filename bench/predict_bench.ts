@@ -85,6 +85,7 @@ if (Deno.args[0] === "--child") {
   const meta = {
     date: new Date().toISOString(),
     cores: navigator.hardwareConcurrency,
+    loadAverage: Deno.loadavg(),
     deno: Deno.version.deno,
     runs: RUNS,
     statistic: "median",
