@@ -192,3 +192,25 @@ Deno.test("causal LMs: the head at each row's position gives the full graph's lo
     await model.release();
   }
 });
+
+Deno.test("the real Optimum export (opset 11) loads and predicts what onnxruntime computes on it directly", async () => {
+  const dir = new URL("../../../testdata/models/optimum-tiny-distilbert/", import.meta.url);
+  const model = await loadModel(dir);
+  try {
+    assert.deepEqual(model.session.inputs.map((i) => i.name), ["input_ids", "attention_mask"]);
+    const result = await predict(model, "this", { topK: 2 });
+    assert.deepEqual(result.tokens.map((t) => t.id), [101, 2023, 102]);
+    const ort = await import("onnxruntime-web");
+    const session = await ort.InferenceSession.create(
+      await Deno.readFile(new URL("onnx/model.onnx", dir)),
+    );
+    const ids = new ort.Tensor("int64", BigInt64Array.from([101n, 2023n, 102n]), [1, 3]);
+    const mask = new ort.Tensor("int64", BigInt64Array.from([1n, 1n, 1n]), [1, 3]);
+    const logits = (await session.run({ input_ids: ids, attention_mask: mask })).logits
+      .data as Float32Array;
+    for (const p of result.predictions) assert.equal(p.logit, logits[p.id]);
+    await session.release();
+  } finally {
+    await model.release();
+  }
+});
