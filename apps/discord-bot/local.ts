@@ -49,7 +49,7 @@ const plan = responder.plan({ name: values.command, options, userId: "local" });
 const reply = "reply" in plan ? plan.reply : await plan.pending;
 console.log(reply.ephemeral ? `(only you can see this)\n${reply.content}` : reply.content);
 await initRenderer();
-await Deno.writeFile(values.out, renderReplyPreview(reply));
+await Deno.writeFile(values.out, await renderReplyPreview(reply));
 console.log(`[reply as Discord shows it: ${values.out}]`);
 if (reply.image) {
   console.log(`[attachment ${reply.image.name}, ${reply.image.data.length} bytes]`);

@@ -85,7 +85,10 @@ function pngSize(png: Uint8Array): { width: number; height: number } {
  *
  * @returns PNG bytes.
  */
-export function renderReplyPreview(reply: Reply, options: PreviewOptions = {}): Uint8Array {
+export function renderReplyPreview(
+  reply: Reply,
+  options: PreviewOptions = {},
+): Promise<Uint8Array> {
   const name = options.botName ?? "glassbox";
   const left = 72, top = 16;
   const image = reply.image ? pngSize(reply.image.data) : undefined;

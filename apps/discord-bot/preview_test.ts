@@ -19,16 +19,16 @@ Deno.test("markdownSpans: bold, code and escapes as Discord reads them", () => {
 
 Deno.test("renderReplyPreview: message lines above the attachment at its natural size", async () => {
   await initRenderer();
-  const attachment = svgToPng(
+  const attachment = await svgToPng(
     '<svg xmlns="http://www.w3.org/2000/svg" width="800" height="200"><rect width="800" height="200" fill="#4477aa"/></svg>',
   );
   const reply = { content: "one\ntwo **three**", ephemeral: false };
-  const png = renderReplyPreview({
+  const png = await renderReplyPreview({
     ...reply,
     image: { name: "e.png", data: attachment, description: "alt" },
   });
   // 72 px avatar column + 800 + 24 margin; header 40, two lines of 22, 12 gap, image, 16 margin.
   assert.deepEqual(size(png), [896, 40 + 2 * 22 + 12 + 200 + 16]);
-  const ephemeral = renderReplyPreview({ content: "no", ephemeral: true });
+  const ephemeral = await renderReplyPreview({ content: "no", ephemeral: true });
   assert.deepEqual(size(ephemeral), [760, 40 + 2 * 22 + 12 + 16]);
 });

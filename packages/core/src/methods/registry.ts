@@ -7,6 +7,9 @@
 import { UnknownMethodError } from "../errors.ts";
 import type { MethodSpec } from "./types.ts";
 import { occlusion } from "./occlusion.ts";
+import { shapleySampling } from "./shapley_sampling.ts";
+import { kernelShap } from "./kernel_shap.ts";
+import { lime } from "./lime.ts";
 import { saliency } from "./saliency.ts";
 import { gradientXInput } from "./gradient_x_input.ts";
 import { integratedGradients } from "./integrated_gradients.ts";
@@ -24,6 +27,9 @@ export const METHODS: readonly MethodSpec[] = Object.freeze([
   smoothgrad,
   gradientShap,
   occlusion,
+  shapleySampling,
+  kernelShap,
+  lime,
   attention,
   attentionRollout,
   attentionFlow,
