@@ -1,5 +1,6 @@
 /**
- * Integrated gradients (50 Gauss-Legendre steps, zero baseline, logit of the top prediction) on
+ * Integrated gradients (50 Gauss-Legendre steps, zero baseline, logit of the top prediction; and
+ * adaptive steps with a 1% tolerance, for reference) on
  * base-sized random-weight models at 16, 64 and 128 tokens: onnxruntime-web and onnxruntime-node
  * side by side, each in its own process so that its peak memory (VmHWM) is its own; the ratio to the
  * model's plain forward + backward cost (one row through the gradient graph); and the ratio to
@@ -98,7 +99,21 @@ async function child(name: string, backend: "web" | "node", repeats: number) {
     const igMs = await timed(async () => {
       delta = (await integratedGradients.run(ctx)).diagnostics!.convergenceDelta!;
     }, repeats);
-    rows.push({ tokens: n, forwardMs, forwardBackwardMs, igMs, convergenceDelta: delta });
+    // Adaptive steps (tolerance 1%): what most requests would cost with `steps: "auto"`.
+    const auto = { ...ctx, params: validateOptions(integratedGradients, { steps: "auto" }) };
+    let autoSteps = 0;
+    const igAutoMs = await timed(async () => {
+      autoSteps = (await integratedGradients.run(auto)).diagnostics!.steps as number;
+    }, repeats);
+    rows.push({
+      tokens: n,
+      forwardMs,
+      forwardBackwardMs,
+      igMs,
+      convergenceDelta: delta,
+      igAutoMs,
+      autoSteps,
+    });
     console.error(`${name} ${backend} ${n} tokens: IG ${igMs.toFixed(0)} ms`);
   }
   await model.release();
@@ -177,8 +192,8 @@ if (Deno.args[0] === "--child") {
   }
 
   const lines = [
-    `| model | tokens | backend | IG ${STEPS} steps (ms) | forward (ms) | fwd+bwd (ms) | IG / fwd+bwd | PyTorch IG (ms) | IG / PyTorch | peak RSS (MB) |`,
-    `|${"---|".repeat(10)}`,
+    `| model | tokens | backend | IG ${STEPS} steps (ms) | forward (ms) | fwd+bwd (ms) | IG / fwd+bwd | PyTorch IG (ms) | IG / PyTorch | IG steps auto (ms, steps) | peak RSS (MB) |`,
+    `|${"---|".repeat(11)}`,
   ];
   for (const r of results) {
     for (const n of TOKENS) {
@@ -189,7 +204,7 @@ if (Deno.args[0] === "--child") {
             t.integrated_gradients_ms.toFixed(0)
           } | ${t.forward_ms.toFixed(1)} | ${t.forward_backward_ms.toFixed(1)} | ${
             (t.integrated_gradients_ms / t.forward_backward_ms).toFixed(1)
-          } | ${t.integrated_gradients_ms.toFixed(0)} | 1.00 | |`,
+          } | ${t.integrated_gradients_ms.toFixed(0)} | 1.00 | | |`,
         );
       }
       for (const b of r.backends) {
@@ -201,7 +216,7 @@ if (Deno.args[0] === "--child") {
             (row.igMs / row.forwardBackwardMs).toFixed(1)
           } | ${t ? t.integrated_gradients_ms.toFixed(0) : "-"} | ${
             t ? (row.igMs / t.integrated_gradients_ms).toFixed(2) : "-"
-          } | ${b.peakRssMb.toFixed(0)} |`,
+          } | ${row.igAutoMs.toFixed(0)} (${row.autoSteps}) | ${b.peakRssMb.toFixed(0)} |`,
         );
       }
     }
