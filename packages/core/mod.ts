@@ -34,3 +34,6 @@ export { type Aggregation, AGGREGATIONS, mergeWords } from "./src/words.ts";
 export { validateOptions } from "./src/options.ts";
 export { getKernels, useKernels } from "./src/kernels.ts";
 export { findTaps, type TapNames } from "./src/internals/taps.ts";
+export { type GradientRunner, gradientRunner } from "./src/gradients/runner.ts";
+export { attr, makeTensor, OnnxGraph, readTensor } from "./src/onnx/graph.ts";
+export { DataType, decodeModel, encodeModel } from "./src/onnx/proto.ts";

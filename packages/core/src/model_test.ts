@@ -214,3 +214,10 @@ Deno.test("the real Optimum export (opset 11) loads and predicts what onnxruntim
     await model.release();
   }
 });
+
+Deno.test("releasing a model twice is harmless", async () => {
+  const model = await loadModel("distilbert-sentiment");
+  await model.release();
+  await model.release();
+  await model.session.release();
+});

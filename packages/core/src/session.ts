@@ -120,6 +120,7 @@ export async function createSession(
   const inputs = describe(session.inputNames, session.inputMetadata);
   const outputs = describe(session.outputNames, session.outputMetadata);
   let queue: Promise<unknown> = Promise.resolve();
+  let released = false;
 
   async function runNow(feeds: Record<string, TensorData>, outputNames?: readonly string[]) {
     const tensors: Record<string, InstanceType<Ort["Tensor"]>> = {};
@@ -150,6 +151,9 @@ export async function createSession(
       return next;
     },
     async release() {
+      // Safe to call more than once: a model and the cache that built a session may both release it.
+      if (released) return;
+      released = true;
       await queue;
       await session.release();
     },
