@@ -1,10 +1,11 @@
 /**
  * The same model and text give the same predictions, within 1e-5, in Deno, in Node and in a headless
- * Chromium page (onnxruntime-web everywhere), for both bundled models.
+ * Chromium page (onnxruntime-web everywhere), for both bundled models; and every gradient method gives
+ * the same scores (within 1e-4 of the largest) in all three.
  */
 import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
-import { predictAll } from "./runtimes/entry.ts";
+import { explainAll, predictAll } from "./runtimes/entry.ts";
 import { bundle, CHROMIUM, CHROMIUM_ARGS, haveTool, ROOT } from "./runtimes/harness.ts";
 
 const TEXTS = [
@@ -35,7 +36,31 @@ for (const name of MODELS) {
   expected.set(name, await predictAll(new URL(`models/${name}/`, ROOT).href, TEXTS));
 }
 
-Deno.test("Node gives the same predictions as Deno", async () => {
+/** Every gradient method on both demo models, computed here in Deno. */
+const GRADIENT_TEXT = "The service was terrible but the food was great";
+const gradients = new Map<string, Record<string, number[]>>();
+for (const name of MODELS) {
+  gradients.set(name, await explainAll(new URL(`models/${name}/`, ROOT).href, GRADIENT_TEXT));
+}
+
+function assertSameScores(
+  actual: Record<string, number[]>,
+  expected: Record<string, number[]>,
+  where: string,
+) {
+  assert.deepEqual(Object.keys(actual), Object.keys(expected));
+  for (const [method, scores] of Object.entries(expected)) {
+    const scale = Math.max(...scores.map(Math.abs));
+    scores.forEach((s, i) =>
+      assert.ok(
+        Math.abs(actual[method][i] - s) <= 1e-4 * scale,
+        `${where} ${method} token ${i}: ${actual[method][i]} vs ${s}`,
+      )
+    );
+  }
+}
+
+Deno.test("Node gives the same predictions and gradient scores as Deno", async () => {
   const file = await bundle(
     new URL("runtimes/entry.ts", import.meta.url),
     "runtimes-node.mjs",
@@ -52,11 +77,25 @@ Deno.test("Node gives the same predictions as Deno", async () => {
     }).output();
     assert.equal(code, 0, new TextDecoder().decode(stderr));
     assertSame(JSON.parse(new TextDecoder().decode(stdout)), expected.get(name)!, `node ${name}`);
+    const gradientScript = `import { explainAll } from ${JSON.stringify(file)};
+      console.log(JSON.stringify(await explainAll(${
+      JSON.stringify(new URL(`models/${name}/`, ROOT).href)
+    }, ${JSON.stringify(GRADIENT_TEXT)})));`;
+    const g = await new Deno.Command("node", {
+      args: ["--input-type=module", "-e", gradientScript],
+      cwd: ROOT,
+    }).output();
+    assert.equal(g.code, 0, new TextDecoder().decode(g.stderr));
+    assertSameScores(
+      JSON.parse(new TextDecoder().decode(g.stdout)),
+      gradients.get(name)!,
+      `node ${name}`,
+    );
   }
 });
 
 Deno.test({
-  name: "a Chromium page gives the same predictions as Deno",
+  name: "a Chromium page gives the same predictions and gradient scores as Deno",
   ignore: !haveTool(CHROMIUM, "the Chromium runtime test"),
   async fn() {
     const file = await bundle(
@@ -117,6 +156,17 @@ Deno.test({
           [`http://127.0.0.1:${server.addr.port}/models/${name}/`, TEXTS] as const,
         );
         assertSame(result, expected.get(name)!, `chromium ${name}`);
+        const scores = await page.evaluate(
+          ([base, text]) =>
+            (globalThis as unknown as { entry: typeof import("./runtimes/entry.ts") }).entry
+              .explainAll(
+                base as string,
+                text as string,
+                "/ort/",
+              ),
+          [`http://127.0.0.1:${server.addr.port}/models/${name}/`, GRADIENT_TEXT] as const,
+        );
+        assertSameScores(scores, gradients.get(name)!, `chromium ${name}`);
       }
     } finally {
       await browser.close();
