@@ -96,6 +96,8 @@ if (Deno.args[0] === "--child") {
   );
   await Deno.writeTextFile(
     new URL("results/predict.md", import.meta.url),
-    `# predict() latency\n\n${meta.date}, ${meta.cores} cores (load average ${meta.loadAverage[0].toFixed(2)} at the end), Deno ${meta.deno}, median of ${RUNS} runs after 3 warm-up runs, onnxruntime-web with 1 thread.\nCommand: \`npx deno run -A bench/predict_bench.ts\`\n\n${table}\n`,
+    `# predict() latency\n\n${meta.date}, ${meta.cores} cores (load average ${
+      meta.loadAverage[0].toFixed(2)
+    } at the end), Deno ${meta.deno}, median of ${RUNS} runs after 3 warm-up runs, onnxruntime-web with 1 thread.\nCommand: \`npx deno run -A bench/predict_bench.ts\`\n\n${table}\n`,
   );
 }

@@ -87,7 +87,7 @@ const COMMON_ENV = {
 };
 
 /** Starts `apps/api/deno.ts`. */
-export async function startDeno(env: Record<string, string> = {}): Promise<Server> {
+export function startDeno(env: Record<string, string> = {}): Promise<Server> {
   const port = freePort();
   return start("Deno", Deno.execPath(), ["run", "-A", "apps/api/deno.ts"], port, {
     ...COMMON_ENV,

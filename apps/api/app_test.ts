@@ -638,8 +638,16 @@ Deno.test("GET /models/ID/FILE serves the model's own files for on-device mode, 
     'No model file "heldout.jsonl"; served are config.json, tokenizer.json, tokenizer_config.json, onnx/*.onnx',
   );
   // Dot segments are resolved by URL parsing before routing; encoded ones never match a served name.
-  await expectError(app.request(`/models/${TEST_MODEL}/onnx/../../README.md`), 404, "unknown_model");
-  await expectError(app.request(`/models/${TEST_MODEL}/onnx%2F..%2F..%2FREADME.md`), 404, "not_found");
+  await expectError(
+    app.request(`/models/${TEST_MODEL}/onnx/../../README.md`),
+    404,
+    "unknown_model",
+  );
+  await expectError(
+    app.request(`/models/${TEST_MODEL}/onnx%2F..%2F..%2FREADME.md`),
+    404,
+    "not_found",
+  );
   await expectError(app.request("/models/nope/config.json"), 404, "unknown_model");
   await expectError(
     app.request(`/models/${TEST_MODEL}/config.json`, { method: "POST" }),

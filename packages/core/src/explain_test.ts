@@ -146,7 +146,9 @@ Deno.test("warmUp builds the derived graphs once and reports what is ready", asy
   const { warmUp } = await import("./explain.ts");
   await withModel(fixture("gpt2-tiny-opset14"), async (model) => {
     assert.deepEqual(await warmUp(model), ["integrated-gradients", "attention-rollout"]);
-    for (const key of ["gradient:logit", "taps", "position-head"]) assert.ok(model.derived.has(key), key);
+    for (const key of ["gradient:logit", "taps", "position-head"]) {
+      assert.ok(model.derived.has(key), key);
+    }
     assert.deepEqual(await warmUp(model, ["no-such-method"]), []);
   });
 });

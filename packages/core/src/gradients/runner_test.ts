@@ -182,7 +182,7 @@ const OPTIMUM = new URL(
   import.meta.url,
 );
 
-Deno.test("gradient graph of the Optimum DistilBERT export (opset 11): objective equals the model's logit", async (t) => {
+Deno.test("gradient graph of the Optimum DistilBERT export (opset 11): objective equals the model's logit", async () => {
   const onnx = await Deno.readFile(OPTIMUM);
   const model = {
     onnx,

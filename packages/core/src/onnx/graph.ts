@@ -95,7 +95,7 @@ export function makeTensor(
   name: string,
   data: TensorArray,
   dims: readonly number[] = [data.length],
-  dataType = dataTypeOf(data),
+  dataType: number = dataTypeOf(data),
 ): TensorProto {
   const size = dims.reduce((a, b) => a * b, 1);
   if (size !== data.length) {

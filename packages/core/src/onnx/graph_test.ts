@@ -8,7 +8,7 @@ const OPTIMUM = new URL(
   import.meta.url,
 );
 
-Deno.test("onnx codec: a real export round-trips byte for byte, raw_data is not copied", async (t) => {
+Deno.test("onnx codec: a real export round-trips byte for byte, raw_data is not copied", async () => {
   const bytes = await Deno.readFile(OPTIMUM);
   const model = decodeModel(bytes);
   assert.equal(model.graph!.node!.length, 190);
