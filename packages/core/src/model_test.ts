@@ -221,3 +221,59 @@ Deno.test("releasing a model twice is harmless", async () => {
   await model.release();
   await model.session.release();
 });
+
+Deno.test("a graph with its weights in an external data file loads (and the gradient graph finds them)", async () => {
+  const { OnnxGraph } = await import("./onnx/graph.ts");
+  const { explain } = await import("./explain.ts");
+  const source = new URL("../../../testdata/models/distilbert-tiny-opset14/", import.meta.url);
+  const graph = OnnxGraph.parse(await Deno.readFile(new URL("onnx/model.onnx", source)));
+  // Move every large initializer into model.onnx.data, as exporters do for models over 2 GB.
+  const chunks: Uint8Array[] = [];
+  let offset = 0;
+  for (const t of graph.model.graph!.initializer!) {
+    if (!t.raw_data || t.raw_data.length < 1024) continue;
+    chunks.push(t.raw_data.slice());
+    t.external_data = [
+      { key: "location", value: "model.onnx.data" },
+      { key: "offset", value: String(offset) },
+      { key: "length", value: String(t.raw_data.length) },
+    ];
+    t.data_location = 1;
+    offset += t.raw_data.length;
+    delete t.raw_data;
+  }
+  assert.ok(chunks.length > 3, "the fixture has large initializers");
+  const dir = await copyModel(() => {});
+  await Deno.writeFile(`${dir}/onnx/model.onnx`, graph.serialize());
+  const data = new Uint8Array(offset);
+  let at = 0;
+  for (const c of chunks) data.set(c, at), at += c.length;
+  await Deno.writeFile(`${dir}/onnx/model.onnx.data`, data);
+  for (const f of ["config.json", "tokenizer.json", "tokenizer_config.json"]) {
+    await Deno.copyFile(new URL(f, source), `${dir}/${f}`);
+  }
+  const external = await loadModel(dir);
+  const inline = await loadModel(source);
+  try {
+    assert.deepEqual(external.externalData.map((e) => [e.path, e.data.length]), [[
+      "model.onnx.data",
+      offset,
+    ]]);
+    const text = "weights from another file";
+    const [a, b] = [await predict(external, text), await predict(inline, text)];
+    close(a.predictions.map((p) => p.logit), b.predictions.map((p) => p.logit), 1e-6, "logits");
+    const [ga, gb] = [
+      await explain(external, text, { method: "gradient-x-input" }),
+      await explain(inline, text, { method: "gradient-x-input" }),
+    ];
+    close(ga.scores, gb.scores, 1e-6, "gradient x input");
+    await Deno.remove(`${dir}/onnx/model.onnx.data`);
+    await assert.rejects(loadModel(dir), {
+      message: `Cannot load model file ${dir}/onnx/model.onnx.data: file not found`,
+    });
+  } finally {
+    await external.release();
+    await inline.release();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
