@@ -34,6 +34,7 @@ import {
 } from "@glassbox/core";
 import { initRenderer, renderPng, renderSvg } from "@glassbox/render";
 import { discordInteractions } from "../discord-bot/interactions.ts";
+import { withFaithfulness } from "@glassbox/eval/faithfulness";
 import { ApiError, toApiError } from "./errors.ts";
 import { ConcurrencyLimiter, RateLimiter } from "./limits.ts";
 import { Metrics } from "./metrics.ts";
@@ -485,8 +486,8 @@ export function createApp(options: ApiOptions = {}): Hono {
     { modelId, body, params }: Prepared,
     extra: { cancel?: AbortSignal; onProgress?: (p: unknown) => void } = {},
   ): Promise<Explanation> =>
-    compute(c, modelId, (model, signal) =>
-      explain(model, body.text, {
+    compute(c, modelId, async (model, signal) => {
+      const explanation = await explain(model, body.text, {
         method: body.method,
         target: body.target,
         targetId: body.targetId,
@@ -498,7 +499,9 @@ export function createApp(options: ApiOptions = {}): Hono {
         params,
         signal,
         onProgress: extra.onProgress,
-      }), extra.cancel);
+      });
+      return body.faithfulness ? await withFaithfulness(model, explanation) : explanation;
+    }, extra.cancel);
 
   const limitsDocument = async (c: Context) => {
     await registry.warm(keepAlive(c));

@@ -655,3 +655,19 @@ Deno.test("GET /models/ID/FILE serves the model's own files for on-device mode, 
     "method_not_allowed",
   );
 });
+
+Deno.test("POST /v1/explain with faithfulness adds diagnostics.faithfulness, as eval computes it", async () => {
+  const { withFaithfulness } = await import("@glassbox/eval/faithfulness");
+  const { explain } = await import("@glassbox/core");
+  const text = "The service was terrible and slow";
+  const r = await post("/v1/explain", { text, faithfulness: true });
+  assert.equal(r.status, 200);
+  const body = await r.json();
+  const direct = await withFaithfulness(model, await explain(model, text));
+  const untimed = (f: Record<string, unknown>) => ({ ...f, elapsedMs: 0 });
+  assert.deepEqual(
+    untimed(body.diagnostics.faithfulness),
+    untimed(JSON.parse(JSON.stringify(direct.diagnostics.faithfulness))),
+  );
+  await expectError(post("/v1/explain", { text, faithfulness: "yes" }), 422, "invalid_request");
+});

@@ -43,6 +43,10 @@ export const ExplainBody = z.strictObject({
   topK: z.int().min(1).max(100).optional(),
   aggregation: z.enum(AGGREGATIONS as [string, ...string[]]).optional(),
   params: Params.optional(),
+  faithfulness: z.boolean().optional().meta({
+    description:
+      "Add diagnostics.faithfulness: comprehensiveness, sufficiency, deletion and insertion AUC.",
+  }),
 });
 
 /** A parsed explain body. */
