@@ -33,7 +33,9 @@ export type { MethodContext, MethodResult, MethodSpec, OptionSpec } from "./src/
 export { type Aggregation, AGGREGATIONS, mergeWords } from "./src/words.ts";
 export { validateOptions } from "./src/options.ts";
 export { getKernels, useKernels } from "./src/kernels.ts";
-export { findTaps, type TapNames } from "./src/internals/taps.ts";
+export { findTaps, runTaps, type TapNames, type TapValues } from "./src/internals/taps.ts";
+export { feedsFor, forwardLogits } from "./src/forward.ts";
+export { entropy, objectiveOf, softmax, topK } from "./src/scoring.ts";
 export { type GradientRunner, gradientRunner } from "./src/gradients/runner.ts";
 export { attr, makeTensor, OnnxGraph, readTensor } from "./src/onnx/graph.ts";
 export { DataType, decodeModel, encodeModel } from "./src/onnx/proto.ts";
