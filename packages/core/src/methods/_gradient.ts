@@ -23,16 +23,6 @@ export const BATCH_SIZE_OPTION: OptionSpec = {
   description: "Rows per backward run; auto keeps about 2048 tokens per run.",
 };
 
-/** The `seed` option of the sampling methods. */
-export const SEED_OPTION: OptionSpec = {
-  name: "seed",
-  type: "integer",
-  default: 0,
-  min: 0,
-  max: 2 ** 31 - 1,
-  description: "Seed of the random samples: the same seed gives the same scores.",
-};
-
 /** The `baseline` option. */
 export const BASELINE_OPTION: OptionSpec = {
   name: "baseline",

@@ -20,9 +20,9 @@ import {
   dotPerToken,
   gradients,
   runnerFor,
-  SEED_OPTION,
   stddev,
 } from "./_gradient.ts";
+import { SEED_OPTION } from "./_options.ts";
 import type { MethodSpec } from "./types.ts";
 
 /** The GradientSHAP method (`gradient-shap`). */

@@ -14,7 +14,7 @@
  */
 import type { MethodContext, MethodResult, MethodSpec } from "./types.ts";
 import { playersOf, REPLACEMENT_OPTION, scoreCoalitions, tokenScores } from "./_coalitions.ts";
-import { SEED_OPTION } from "./_gradient.ts";
+import { SEED_OPTION } from "./_options.ts";
 import { Random } from "../numerics/random.ts";
 import { getKernels } from "../kernels.ts";
 import { InputError } from "../errors.ts";

@@ -9,14 +9,8 @@
  * @module
  */
 import { Random } from "../numerics/random.ts";
-import {
-  BATCH_SIZE_OPTION,
-  gradients,
-  normPerToken,
-  runnerFor,
-  SEED_OPTION,
-  stddev,
-} from "./_gradient.ts";
+import { BATCH_SIZE_OPTION, gradients, normPerToken, runnerFor, stddev } from "./_gradient.ts";
+import { SEED_OPTION } from "./_options.ts";
 import type { MethodSpec } from "./types.ts";
 
 /** The SmoothGrad method (`smoothgrad`). */
