@@ -240,14 +240,17 @@ function Predictions(
 }
 
 function OptionPicker(
-  { option, value, onChange }: {
+  { option, count, value, onChange }: {
     option: MethodOption;
+    /** How many layers or heads the model has (from the explanation's diagnostics), if known. */
+    count: number | undefined;
     value: number | undefined;
     onChange(v: number | undefined): void;
   },
 ) {
   const label = option.name === "layer" ? "Layer" : "Head";
-  if (option.max === undefined) {
+  const last = option.max ?? (count === undefined ? undefined : count - 1);
+  if (last === undefined) {
     return (
       <label>
         {label}{" "}
@@ -265,7 +268,7 @@ function OptionPicker(
     );
   }
   const values: number[] = [];
-  for (let i = option.min ?? 0; i <= option.max; i++) values.push(i);
+  for (let i = option.min ?? 0; i <= last; i++) values.push(i);
   return (
     <label>
       {label}{" "}
@@ -310,6 +313,7 @@ function AttentionView(
             <OptionPicker
               key={o.name}
               option={o}
+              count={e.diagnostics[o.name === "layer" ? "layers" : "heads"] as number | undefined}
               value={picks[o.name]}
               onChange={(v) => onPick(o.name, v)}
             />

@@ -100,6 +100,7 @@ Deno.test("raw attention: one layer and head, or averages; bad indices are refus
     );
     const mean = await explain(model, text, { method: "attention" });
     const heads = taps.attention[0].heads, layers = taps.attention.length;
+    assert.deepEqual([mean.diagnostics.layers, mean.diagnostics.heads], [layers, heads]);
     for (let j = 0; j < n; j++) {
       let s = 0;
       for (let l = 0; l < layers; l++) {

@@ -7,7 +7,7 @@
  * - `attention-flow`: Abnar & Zuidema's flow: the max-flow from each input token to each position of
  *   the last layer through the layered graph with those residual-augmented weights as capacities.
  * The score of token j is the explained position's row at column j; the whole matrix is in
- * `attention.matrix`. Attention weights are not signed: they show where the model looks, not which way
+ * `attention.matrix`, and `diagnostics.layers` / `diagnostics.heads` say how many there are. Attention weights are not signed: they show where the model looks, not which way
  * a token pushes the prediction.
  *
  * @see Abnar & Zuidema, "Quantifying Attention Flow in Transformers", ACL 2020.
@@ -97,6 +97,7 @@ export const attention: MethodSpec = {
         ...(head !== undefined && { head }),
         matrix: toRows(mean, n),
       },
+      diagnostics: { layers, heads },
     };
   },
 };
@@ -117,6 +118,7 @@ export const attentionRollout: MethodSpec = {
     return {
       scores: Array.from(rollout.subarray(row * n, row * n + n)),
       attention: { kind: "rollout", matrix: toRows(rollout, n) },
+      diagnostics: { layers, heads },
     };
   },
 };
@@ -137,6 +139,7 @@ export const attentionFlow: MethodSpec = {
     return {
       scores: Array.from(flow.subarray(row * n, row * n + n)),
       attention: { kind: "flow", matrix: toRows(flow, n) },
+      diagnostics: { layers, heads },
     };
   },
 };
