@@ -23,6 +23,17 @@ export const BATCH_SIZE_OPTION: OptionSpec = {
   description: "Rows per backward run; auto keeps about 2048 tokens per run.",
 };
 
+/** The `noise` option of the noisy-copy methods (smoothgrad, gradient-shap). */
+export const NOISE_OPTION: OptionSpec = {
+  name: "noise",
+  type: "number",
+  default: 0.1,
+  min: 0,
+  max: 10,
+  description:
+    "Noise standard deviation as a fraction of the standard deviation of the input embeddings.",
+};
+
 /** The `baseline` option. */
 export const BASELINE_OPTION: OptionSpec = {
   name: "baseline",

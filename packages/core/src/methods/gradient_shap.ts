@@ -19,6 +19,7 @@ import {
   BATCH_SIZE_OPTION,
   dotPerToken,
   gradients,
+  NOISE_OPTION,
   runnerFor,
   stddev,
 } from "./_gradient.ts";
@@ -41,15 +42,7 @@ export const gradientShap: MethodSpec = {
       max: 1024,
       description: "Random draws.",
     },
-    {
-      name: "noise",
-      type: "number",
-      default: 0.1,
-      min: 0,
-      max: 10,
-      description:
-        "Noise standard deviation as a fraction of the standard deviation of the input embeddings.",
-    },
+    NOISE_OPTION,
     SEED_OPTION,
     BASELINE_OPTION,
     BATCH_SIZE_OPTION,

@@ -9,7 +9,14 @@
  * @module
  */
 import { Random } from "../numerics/random.ts";
-import { BATCH_SIZE_OPTION, gradients, normPerToken, runnerFor, stddev } from "./_gradient.ts";
+import {
+  BATCH_SIZE_OPTION,
+  gradients,
+  NOISE_OPTION,
+  normPerToken,
+  runnerFor,
+  stddev,
+} from "./_gradient.ts";
 import { SEED_OPTION } from "./_options.ts";
 import type { MethodSpec } from "./types.ts";
 
@@ -28,15 +35,7 @@ export const smoothgrad: MethodSpec = {
       max: 1024,
       description: "Noisy copies.",
     },
-    {
-      name: "noise",
-      type: "number",
-      default: 0.1,
-      min: 0,
-      max: 10,
-      description:
-        "Noise standard deviation as a fraction of the standard deviation of the input embeddings.",
-    },
+    NOISE_OPTION,
     SEED_OPTION,
     BATCH_SIZE_OPTION,
   ],
