@@ -82,6 +82,7 @@ export {
 } from "./corpus_input.ts";
 export { explainItem, type ItemResult, type ItemSettings } from "./corpus_item.ts";
 export {
+  type AggregateOptions,
   type AttentionStats,
   attentionStats,
   CorpusAggregate,
