@@ -4,9 +4,10 @@
  * test failed before its fix. Resident memory is read from `/proc/<pid>/status` of the server.
  */
 import assert from "node:assert/strict";
-import { ERROR_CODES } from "../apps/api/errors.ts";
+import { ERROR_CODES } from "../apps/api/middleware/errors.ts";
 import { type Server, startDeno, startWorkerd } from "./api_servers.ts";
 import { Signer } from "./api_discord_signer.ts";
+import { type RawAnswer, readAnswer } from "./api_raw_http.ts";
 
 const APPLICATION_ID = "1100000000000000001";
 const MODEL = "gpt2-tiny";
@@ -33,46 +34,6 @@ function watchRss(pid: number): () => Promise<number> {
     await loop;
     return Math.max(peak, await rssMb(pid));
   };
-}
-
-/** An HTTP answer read off a raw socket. */
-interface RawAnswer {
-  status: number;
-  headers: string;
-  body: string;
-}
-
-/** Reads one HTTP/1.1 answer (Content-Length or close-delimited) from a raw connection. */
-async function readAnswer(conn: Deno.Conn): Promise<RawAnswer | undefined> {
-  const decoder = new TextDecoder();
-  let text = "";
-  const buffer = new Uint8Array(64 * 1024);
-  for (;;) {
-    const end = text.indexOf("\r\n\r\n");
-    if (end >= 0) {
-      const headers = text.slice(0, end);
-      const length = Number(headers.match(/content-length:\s*(\d+)/i)?.[1] ?? NaN);
-      if (text.length - end - 4 >= length) {
-        return {
-          status: Number(headers.split(" ")[1]),
-          headers,
-          body: text.slice(end + 4, end + 4 + length),
-        };
-      }
-    }
-    let n: number | null;
-    try {
-      n = await conn.read(buffer);
-    } catch {
-      n = null;
-    }
-    if (n === null) {
-      if (end < 0) return undefined;
-      const headers = text.slice(0, end);
-      return { status: Number(headers.split(" ")[1]), headers, body: text.slice(end + 4) };
-    }
-    text += decoder.decode(buffer.subarray(0, n), { stream: true });
-  }
 }
 
 /**
