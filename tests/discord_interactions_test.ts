@@ -10,8 +10,8 @@ import assert from "node:assert/strict";
 import { Hono } from "hono";
 import { explain, loadModel } from "@glassbox/core";
 import { renderPng } from "@glassbox/render";
-import { topUnits } from "../apps/discord-bot/answer.ts";
-import { discordInteractions } from "../apps/discord-bot/interactions.ts";
+import { topUnits } from "@glassbox/discord-bot/answer";
+import { discordInteractions } from "@glassbox/discord-bot/interactions";
 import { APPLICATION_ID, FakeDiscord } from "./discord_server.ts";
 import { inspectPng } from "./discord_png.ts";
 

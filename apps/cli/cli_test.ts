@@ -2,7 +2,7 @@
  * The `explain` command as a user runs it: a real process, its stdout, stderr and exit code.
  */
 import assert from "node:assert/strict";
-import { checkSchema, type SchemaNode } from "../../packages/core/src/testing/schema_check.ts";
+import { checkSchema, type SchemaNode } from "@glassbox/core/testing/schema_check";
 
 const ROOT = new URL("../../", import.meta.url);
 const MAIN = new URL("main.ts", import.meta.url).pathname;

@@ -12,7 +12,14 @@
  *
  * @module
  */
-import { AbortError, explain, type Explanation, InputError, type Model } from "@glassbox/core";
+import {
+  AbortError,
+  explain,
+  type Explanation,
+  InputError,
+  type Model,
+  runTaps,
+} from "@glassbox/core";
 import {
   type AggregateOptions,
   type AttentionStats,
@@ -24,8 +31,6 @@ import {
 } from "./aggregate.ts";
 import { compareScores } from "./agreement.ts";
 import { faithfulness } from "./faithfulness.ts";
-// Core's attention taps, which its mod.ts does not export (yet).
-import { runTaps } from "../core/src/internals/taps.ts";
 import { renderReport } from "./report.ts";
 
 /** Progress of a corpus run, reported after every item. */
