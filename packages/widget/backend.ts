@@ -6,13 +6,13 @@
  *
  * @module
  */
-import type { Explanation, MethodSpec, OptionSpec } from "@glassbox/core";
+import type { Explanation, MethodInfo, OptionSpec } from "@glassbox/core";
 
-/** One option of a method, as `/v1/methods` lists it: core's spec, as JSON. */
+/** One option of a method, as `/v1/methods` lists it: core's spec. */
 export type MethodOption = OptionSpec;
 
-/** One method, as `/v1/methods` lists it: core's spec without its `run`. */
-export type MethodInfo = Omit<MethodSpec, "run">;
+/** One method, as `/v1/methods` lists it: core's spec without `run`. */
+export type { MethodInfo };
 
 /** The request the widget sends: the body of `POST /v1/explain`. */
 export interface ExplainRequest {
