@@ -169,7 +169,7 @@ Deno.test("load errors name the file and the cause", async () => {
 
 Deno.test("causal LMs: the head at each row's position gives the full graph's logits there", async () => {
   const { positionHeadSession } = await import("./internals/position_head.ts");
-  const { feedsFor } = await import("./forward.ts");
+  const { feedsFor } = await import("./feeds.ts");
   const model = await loadModel("gpt2-tiny");
   try {
     assert.ok(await positionHeadSession(model), "gpt2-tiny gets the position-head graph");

@@ -271,7 +271,7 @@ Deno.test("gradient graph: cached on disk under cacheDir, keyed by the model has
   }
 });
 
-Deno.test("gradient graph: a float16 model is refused with a clear UnsupportedOpError", async () => {
+Deno.test("gradient graph: a float16 model is refused with a clear UnsupportedOpError, remembered for the model", async () => {
   const graph = OnnxGraph.parse(
     await Deno.readFile(new URL("onnx/model.onnx", dir("gpt2-tiny-opset17"))),
   );
@@ -286,13 +286,18 @@ Deno.test("gradient graph: a float16 model is refused with a clear UnsupportedOp
     createSession: (b: Uint8Array) => createSession(b),
     derived: new Map(),
   };
+  let refusal: unknown;
   await assert.rejects(
     () => gradientRunner(model, "logit"),
-    (e: unknown) =>
-      e instanceof UnsupportedOpError && e.opType === "Gather" &&
-      e.message.includes(
-        "the model stores float16 weights; gradient methods need a float32 export",
-      ),
+    (e: unknown) => {
+      refusal = e;
+      return e instanceof UnsupportedOpError && e.opType === "Gather" &&
+        e.message.includes(
+          "the model stores float16 weights; gradient methods need a float32 export",
+        );
+    },
   );
-  assert.equal(model.derived.size, 0, "a failed build is not cached");
+  // A refusal of the model is deterministic: remembered, not rebuilt (derived.ts).
+  await assert.rejects(() => gradientRunner(model, "logit"), (e: unknown) => e === refusal);
+  assert.deepEqual([...model.derived.keys()], ["gradient:logit"]);
 });

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { loadModel, type Model } from "../model.ts";
 import { explain } from "../explain.ts";
-import { feedsFor, forwardLogits } from "../forward.ts";
+import { forwardLogits } from "../forward.ts";
+import { feedsFor } from "../feeds.ts";
 import { runTaps } from "./taps.ts";
 import { attentionFlow as referenceFlow } from "../../../../wasm/reference.ts";
 
