@@ -7,8 +7,8 @@
  * reverse pass of {@link differentiate} appends dJ/d(inputs_embeds).
  *
  * Inputs of the built graph: `inputs_embeds`, the model's own inputs other than the ids it no longer
- * needs (attention_mask, token_type_ids, position_ids, empty past_key_values.*; `input_ids` only when
- * something besides the embedding still reads it), `glassbox_target` and `glassbox_contrast` (int64
+ * needs (fed as `feeds.ts` plans them; `input_ids` only when something besides the embedding still
+ * reads it), `glassbox_target` and `glassbox_contrast` (int64
  * [batch]), `glassbox_contrast_weight` (float [batch]: 1 with a contrast, 0 without) and, for causal
  * LMs, `glassbox_position` (int64 scalar). Outputs: `glassbox_objective` [batch] and
  * `glassbox_gradient` [batch, seq, hidden].

@@ -1,7 +1,7 @@
 /**
  * Runs a model's gradient graph: builds it once per model and objective kind (cached in
- * `model.derived`, and on disk under `model.cacheDir` when one is given), keeps its session, and
- * splits large requests into batches. Methods see plain Float32Arrays: embeddings in, gradients out.
+ * `model.derived` through `memoDerived`, and on disk under `model.cacheDir` when one is given), keeps
+ * its session, and splits large requests into batches. Methods see plain Float32Arrays: embeddings in, gradients out.
  *
  * @module
  */
