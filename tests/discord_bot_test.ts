@@ -1,8 +1,8 @@
 /**
  * End-to-end tests of the discord.js gateway bot: the real bot process (`apps/discord-bot/main.ts`)
  * runs against the local Discord-protocol server of `discord_server.ts` and must answer every
- * interaction within Discord's limits: deferred at once (see DEFER_LIMIT_MS), then a PNG that matches core's
- * explanation of the same text; through model errors, gateway reconnects and a burst of 50
+ * interaction as Discord asks: deferred at once (see DEFER_LIMIT_MS), then a PNG that matches
+ * core's explanation of the same text; through model errors, gateway reconnects and a burst of 50
  * interactions from several users.
  *
  * @module
