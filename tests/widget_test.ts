@@ -518,7 +518,7 @@ Deno.test({
       async () => {
         const canned = await open(context, `${site.origin}/fake.html`);
         const progress = canned.locator("glassbox-explain progress");
-        await progress.waitFor({ timeout: 5_000 });
+        await progress.waitFor({ timeout: 30_000 });
         assert.equal(await progress.getAttribute("aria-label"), "Computing attention");
         assert.equal(await progress.getAttribute("max"), "4");
         const e = await explanationOf(canned, (e) => e.attention !== undefined);
