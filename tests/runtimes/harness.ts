@@ -30,12 +30,13 @@ export const CHROMIUM_ARGS = [
  * Whether a system tool is present; prints a visible notice and returns false when it is not, or
  * throws when GLASSBOX_REQUIRE_TOOLS=1.
  */
-export function haveTool(path: string, what: string): boolean {
+export function haveTool(path: string, what: string, debianPackage = "chromium"): boolean {
   try {
     Deno.statSync(path);
     return true;
   } catch {
-    const message = `${what} needs ${path}, which is not installed (apt-get install chromium)`;
+    const message =
+      `${what} needs ${path}, which is not installed (apt-get install ${debianPackage})`;
     if (Deno.env.get("GLASSBOX_REQUIRE_TOOLS") === "1") {
       throw new Error(`${message}; GLASSBOX_REQUIRE_TOOLS=1 forbids skipping`);
     }
