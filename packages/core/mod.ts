@@ -27,9 +27,29 @@ export {
   type TensorData,
 } from "./src/session.ts";
 export { MAX_TEXT_CHARS, predict, type PredictOptions, type PredictResult } from "./src/predict.ts";
-export { explain, type ExplainOptions, OUTPUTS, type Progress, warmUp } from "./src/explain.ts";
+export {
+  createExplainer,
+  explain,
+  type Explainer,
+  type ExplainOptions,
+  OUTPUTS,
+  type Progress,
+  warmUp,
+} from "./src/explain.ts";
 export { getMethod, METHOD_IDS, METHODS } from "./src/methods/registry.ts";
-export type { MethodContext, MethodResult, MethodSpec, OptionSpec } from "./src/methods/types.ts";
+export { defineMethod, type MethodSet, methodSet } from "./src/methods/define.ts";
+export type {
+  Capabilities,
+  MethodContext,
+  MethodInfo,
+  MethodResult,
+  MethodSpec,
+  Objective,
+  OptionSpec,
+  OptionValue,
+  Params,
+  ParamsOf,
+} from "./src/methods/types.ts";
 export { type Aggregation, AGGREGATIONS, mergeWords } from "./src/words.ts";
 export { validateOptions } from "./src/options.ts";
 export { getKernels, useKernels } from "./src/kernels.ts";

@@ -54,9 +54,9 @@ export async function referenceTexts(name: string): Promise<ReferenceText[]> {
 }
 
 /** A method context for `ids`, as explain() builds it. */
-export function methodContext(
+export function methodContext<P>(
   model: Model,
-  method: MethodSpec,
+  method: MethodSpec<P>,
   text: ReferenceText,
   options: {
     output?: OutputKind;
@@ -65,7 +65,7 @@ export function methodContext(
     signal?: AbortSignal;
     onProgress?: (done: number, total: number) => void;
   } = {},
-): MethodContext {
+): MethodContext<P> {
   return {
     model,
     ids: text.input_ids,
