@@ -9,7 +9,7 @@
  */
 import { getConnInfo } from "hono/deno";
 import { loadModel, warmUp } from "@glassbox/core";
-import { discordInteractions } from "../discord-bot/interactions.ts";
+import { discordInteractions } from "@glassbox/discord-bot/interactions";
 import { createApp } from "./app.ts";
 import { clientKey, configFromEnv } from "./config.ts";
 import { ApiError } from "./middleware/errors.ts";

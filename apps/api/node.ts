@@ -15,7 +15,7 @@ import { createKernels } from "@glassbox/wasm";
 import { readFile } from "node:fs/promises";
 import process from "node:process";
 import { pathToFileURL } from "node:url";
-import { discordInteractions } from "../discord-bot/interactions.ts";
+import { discordInteractions } from "@glassbox/discord-bot/interactions";
 import { createApp } from "./app.ts";
 import { clientKey, configFromEnv } from "./config.ts";
 import { directoryUrl, openModelFile, widgetFiles } from "./static_files.ts";

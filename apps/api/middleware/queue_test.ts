@@ -1,7 +1,7 @@
 /** Tests of the concurrency limiter (slots, FIFO queue, refusal, abort) and the download slot. */
 import assert from "node:assert/strict";
 import { Hono } from "hono";
-import { ApiError, onError } from "./errors.ts";
+import { type ApiError, onError } from "./errors.ts";
 import { ConcurrencyLimiter, slot } from "./queue.ts";
 
 Deno.test("ConcurrencyLimiter: slots, FIFO queue, refusal with Retry-After, abort", async () => {

@@ -1,7 +1,7 @@
 /** Tests of the token bucket and the rate-limit middleware. */
 import assert from "node:assert/strict";
 import { Hono } from "hono";
-import { ApiError, onError } from "./errors.ts";
+import { type ApiError, onError } from "./errors.ts";
 import { rateLimit, RateLimiter } from "./rate_limit.ts";
 
 Deno.test("RateLimiter: burst, refill by the clock, per key, bounded key table", () => {
