@@ -75,7 +75,8 @@ async function start(
       await reading;
     },
   };
-  const deadline = Date.now() + 60_000;
+  // Generous: model loading on a machine shared with other jobs.
+  const deadline = Date.now() + 180_000;
   for (;;) {
     try {
       const response = await fetch(origin + ready);
@@ -86,7 +87,7 @@ async function start(
     }
     if (Date.now() > deadline) {
       await server.stop();
-      throw new Error(`${name} API did not become ready in 60 s:\n${log}`);
+      throw new Error(`${name} API did not become ready in 180 s:\n${log}`);
     }
     await new Promise((r) => setTimeout(r, 150));
   }

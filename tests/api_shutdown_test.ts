@@ -42,7 +42,8 @@ Deno.test({
     const server = await startDeno({ GLASSBOX_MODELS: "distilbert-sentiment" });
     try {
       const conn = await halfSent(server);
-      await new Promise((r) => setTimeout(r, 200));
+      // Time for the server to take the request in, on a busy machine too.
+      await new Promise((r) => setTimeout(r, 1500));
       server.kill("SIGTERM");
       await new Promise((r) => setTimeout(r, 300));
       assert.ok(await refused(server), "a new request was served after SIGTERM");
@@ -77,7 +78,8 @@ Deno.test({
     try {
       // The rest of this body never comes.
       const conn = await halfSent(server);
-      await new Promise((r) => setTimeout(r, 200));
+      // Time for the server to take the request in, on a busy machine too.
+      await new Promise((r) => setTimeout(r, 1500));
       const signalled = performance.now();
       server.kill("SIGTERM");
       const status = await server.status;
