@@ -146,20 +146,14 @@ export async function doneItems(redis: Redis, job: string): Promise<number> {
   return Number(await redis.get(jobKeys(job).doneItems) ?? 0);
 }
 
-/** Chunks waiting (a paused queue's too), running or failed. */
+/** Chunks waiting, running or failed. */
 export async function chunkCounts(
   queue: Queue<ChunkData>,
 ): Promise<{ waiting: number; active: number; failed: number }> {
-  const c = await queue.getJobCounts(
-    "waiting",
-    "paused",
-    "active",
-    "delayed",
-    "prioritized",
-    "failed",
-  );
+  // A paused queue's chunks stay in its waiting list.
+  const c = await queue.getJobCounts("waiting", "active", "delayed", "prioritized", "failed");
   return {
-    waiting: c.waiting + c.paused + c.delayed + c.prioritized,
+    waiting: c.waiting + c.delayed + c.prioritized,
     active: c.active,
     failed: c.failed,
   };
