@@ -129,6 +129,8 @@ Deno.test({
       const follower = deno("apps/cli/explain_corpus.ts", [...queue, ...settings]);
 
       // Halfway, kill a worker that holds a chunk (its lock then runs out; BullMQ retries the chunk).
+      // The worker is frozen first and killed only if the chunk is still its own and unfinished, so
+      // the kill cannot land just after the chunk completed.
       let victim = -1;
       const { Queue } = await import("bullmq");
       const bull = new Queue("kill-test", {
@@ -139,15 +141,21 @@ Deno.test({
         while (victim < 0) {
           const done = Number(await redis.get("glassbox:job:kill-test:doneItems") ?? 0);
           assert.ok(done < 2000, "the job ended before a worker could be killed halfway");
-          if (done >= 1000) {
-            for (const job of await bull.getActive()) {
-              const i = names.indexOf(job.processedBy ?? "");
-              if (i >= 0) victim = i;
-            }
+          const held = done >= 1000
+            ? (await bull.getActive()).find((j) => names.includes(j.processedBy ?? ""))
+            : undefined;
+          if (held) {
+            const i = names.indexOf(held.processedBy!);
+            workers[i].kill("SIGSTOP");
+            const chunk = Number(held.id!.slice("chunk-".length));
+            const finished = await redis.getbit("glassbox:job:kill-test:done", chunk);
+            if ((await bull.getJobState(held.id!)) === "active" && finished === 0) {
+              workers[i].kill("SIGKILL");
+              victim = i;
+            } else workers[i].kill("SIGCONT");
           }
           if (victim < 0) await new Promise((r) => setTimeout(r, 20));
         }
-        workers[victim].kill("SIGKILL");
         lap("worker killed");
       } finally {
         await bull.close();
