@@ -79,7 +79,8 @@ async function child(name: string, backend: "web" | "node", repeats: number) {
       () => runner.run({ embeds: x, rows: 1, ids, targetId, position }),
       3,
     );
-    const ctx: MethodContext = {
+    const params = validateOptions(integratedGradients, { steps: STEPS });
+    const ctx: MethodContext<typeof params> = {
       model,
       ids,
       tokens: ids.map((id) => ({
@@ -90,7 +91,7 @@ async function child(name: string, backend: "web" | "node", repeats: number) {
         special: model.tokenizer.isSpecial(id),
       })),
       objective: { targetId, output: "logit", position },
-      params: validateOptions(integratedGradients, { steps: STEPS }),
+      params,
       progress() {},
       score: () => Promise.reject(new Error("unused")),
       counters: { forward: 0, backward: 0 },

@@ -6,13 +6,15 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { buildNode, buildWorker, writeWorkerdConfig } from "../apps/api/build.ts";
+import { buildNode, buildWorker, writeWorkerdConfig } from "@glassbox/api/build";
 
 const ROOT = new URL("../", import.meta.url);
 
 /** A running server. */
 export interface Server {
   origin: string;
+  /** The server's process id (its resident memory is in `/proc/<pid>/status`). */
+  pid: number;
   /** Everything the process wrote to stderr so far (for failure messages). */
   stderr(): string;
   stop(): Promise<void>;
@@ -31,6 +33,7 @@ async function start(
   args: string[],
   port: number,
   env: Record<string, string>,
+  ready = "/readyz",
 ): Promise<Server> {
   const child = new Deno.Command(command, {
     args,
@@ -47,6 +50,7 @@ async function start(
   const origin = `http://127.0.0.1:${port}`;
   const server: Server = {
     origin,
+    pid: child.pid,
     stderr: () => log,
     async stop() {
       try {
@@ -61,7 +65,7 @@ async function start(
   const deadline = Date.now() + 60_000;
   for (;;) {
     try {
-      const response = await fetch(`${origin}/readyz`);
+      const response = await fetch(origin + ready);
       await response.body?.cancel();
       if (response.ok) return server;
     } catch {
@@ -86,15 +90,21 @@ const COMMON_ENV = {
   GLASSBOX_WARMUP: "off",
 };
 
-/** Starts `apps/api/deno.ts`. */
-export function startDeno(env: Record<string, string> = {}): Promise<Server> {
+/**
+ * Starts `apps/api/deno.ts`.
+ *
+ * @param env Settings over the common ones.
+ * @param ready The path that must answer 200 before the server counts as started (`/healthz` for a
+ *   server whose models cannot load).
+ */
+export function startDeno(env: Record<string, string> = {}, ready = "/readyz"): Promise<Server> {
   const port = freePort();
   return start("Deno", Deno.execPath(), ["run", "-A", "apps/api/deno.ts"], port, {
     ...COMMON_ENV,
     HOST: "127.0.0.1",
     PORT: String(port),
     ...env,
-  });
+  }, ready);
 }
 
 /** Builds and starts the Node entry. */
@@ -108,15 +118,19 @@ export async function startNode(): Promise<Server> {
   });
 }
 
-/** Builds the Workers bundle and serves it with the npm `workerd` binary. */
-export async function startWorkerd(): Promise<Server> {
+/**
+ * Builds the Workers bundle and serves it with the npm `workerd` binary.
+ *
+ * @param vars Worker variables over the common ones.
+ */
+export async function startWorkerd(vars: Record<string, string> = {}): Promise<Server> {
   const { dir } = await buildWorker();
   const port = freePort();
   const config = await writeWorkerdConfig({
     dir,
     port,
     modelsDir: new URL("models/", ROOT).pathname,
-    vars: { GLASSBOX_MODELS: COMMON_ENV.GLASSBOX_MODELS, GLASSBOX_RATE_LIMIT: "off" },
+    vars: { GLASSBOX_MODELS: COMMON_ENV.GLASSBOX_MODELS, GLASSBOX_RATE_LIMIT: "off", ...vars },
   });
   // The platform binary itself, not npm's wrapper script, so that stopping it stops the server.
   const platform = `${Deno.build.os === "windows" ? "windows" : Deno.build.os}-${

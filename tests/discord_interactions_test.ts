@@ -10,34 +10,13 @@ import assert from "node:assert/strict";
 import { Hono } from "hono";
 import { explain, loadModel } from "@glassbox/core";
 import { renderPng } from "@glassbox/render";
-import { topUnits } from "../apps/discord-bot/answer.ts";
-import { discordInteractions } from "../apps/discord-bot/interactions.ts";
+import { topUnits } from "@glassbox/discord-bot/answer";
+import { discordInteractions } from "@glassbox/discord-bot/interactions";
 import { APPLICATION_ID, FakeDiscord } from "./discord_server.ts";
 import { inspectPng } from "./discord_png.ts";
+import { Signer } from "./api_discord_signer.ts";
 
 const MODEL = "distilbert-sentiment";
-
-function hex(bytes: ArrayBuffer | Uint8Array): string {
-  return Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-/** Signs as Discord does: Ed25519 over the timestamp followed by the body. */
-class Signer {
-  private constructor(readonly keys: CryptoKeyPair, readonly publicKey: string) {}
-
-  static async create(): Promise<Signer> {
-    const keys = await crypto.subtle.generateKey({ name: "Ed25519" }, true, [
-      "sign",
-      "verify",
-    ]) as CryptoKeyPair;
-    return new Signer(keys, hex(await crypto.subtle.exportKey("raw", keys.publicKey)));
-  }
-
-  async sign(body: string, timestamp: string): Promise<string> {
-    const message = new TextEncoder().encode(timestamp + body);
-    return hex(await crypto.subtle.sign({ name: "Ed25519" }, this.keys.privateKey, message));
-  }
-}
 
 function now(): string {
   return String(Math.floor(Date.now() / 1000));
@@ -215,7 +194,12 @@ Deno.test({
 
           const unsupported = await signed({ type: 3, token: "x", data: {} });
           assert.equal(unsupported.status, 400);
-          assert.equal(unsupported.json.error.code, "unsupported_interaction");
+          assert.equal(unsupported.json.error.code, "malformed_body");
+          assert.equal(
+            unsupported.json.error.message,
+            "The body is not a Discord interaction: interaction type 3 without a command name " +
+              "and token is not handled; this endpoint takes PING and slash commands",
+          );
         },
       );
       assert.deepEqual(errors, []);

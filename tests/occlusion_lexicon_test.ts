@@ -8,8 +8,8 @@
  * weight on the negator ("not", "never", the "wasn" of "wasn't").
  */
 import assert from "node:assert/strict";
-import { explain, loadModel } from "../packages/core/mod.ts";
-import { negationWeight, toLexicon } from "../packages/eval/mod.ts";
+import { explain, loadModel } from "@glassbox/core";
+import { negationWeight, toLexicon } from "@glassbox/eval";
 
 const SENTENCES = 80;
 /**

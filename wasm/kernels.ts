@@ -81,8 +81,10 @@ export interface Kernels {
    * Attention flow (Abnar & Zuidema 2020): in the graph of L + 1 layers of n nodes where the edge
    * from token a in layer l to token b in layer l + 1 has capacity A'_l[b][a] (as in rollout),
    * entry [i][j] of the n x n result is the maximum flow from input token j to output token i.
-   * Dinic's algorithm per pair; 12 layers x 128 tokens take about 1.5 s (bidirectional attention)
-   * and 0.7 s (causal) of one 2-core Xeon core (bench/results/kernels.json).
+   * Pairs whose flow reaches min(out of the source, into the sink) are settled by a certificate
+   * built from vectors shared across pairs (most pairs of a bidirectional stack); Dinic's
+   * algorithm runs for the rest. bench/results/kernels.json has the times at 12 layers x 128
+   * tokens.
    */
   attentionFlow(attention: Float32Array, shape: AttentionShape): Float64Array;
   /** Gauss-Legendre nodes and weights of the n-point rule on [0, 1]. */

@@ -346,6 +346,36 @@ for (const variant of ["simd", "scalar"] as const) {
     }
   });
 
+  Deno.test(`${variant}: attention flow matches Ford-Fulkerson where pairs reach the bound and where they stay below it (1e-9)`, () => {
+    // Twelve well-mixed 12-head layers, except layer 1, whose heads all repeat one sharp softmax:
+    // most pairs reach the bound min(out of the source, into the sink), which the kernel settles
+    // without a max-flow search, and some stay below it, which it must not.
+    const [layers, heads, n] = [12, 12, 12];
+    const random = prng(12);
+    const attention = new Float32Array(layers * heads * n * n);
+    attention.set(attentionStack(random, 1, heads, n));
+    const sharp = attentionStack(random, 1, 1, n, { sharpness: 6 });
+    for (let h = 0; h < heads; h++) attention.set(sharp, (heads + h) * n * n);
+    attention.set(attentionStack(random, layers - 2, heads, n), 2 * heads * n * n);
+    const got = kernels.attentionFlow(attention, { layers, heads, tokens: n });
+    const cap = capacitiesOf(attention, layers, heads, n);
+    let [atBound, below] = [0, 0];
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        const want = fordFulkerson(cap, j, layers * n + i);
+        const out = cap[j].reduce((s, c) => s + c, 0);
+        const into = cap.reduce((s, row) => s + row[layers * n + i], 0);
+        if (want < Math.min(out, into) - 1e-9) below++;
+        else atBound++;
+        assert.ok(
+          Math.abs(got[i * n + j] - want) < 1e-9,
+          `flow ${j}->${i}: ${got[i * n + j]} vs ${want}`,
+        );
+      }
+    }
+    assert.ok(below >= 10 && atBound >= 50, `${below} pairs below the bound, ${atBound} at it`);
+  });
+
   Deno.test(`${variant}: attention flow matches the Edmonds-Karp reference (1e-9) and edge cases`, () => {
     const random = prng(9);
     const [layers, heads, n] = [6, 4, 12];

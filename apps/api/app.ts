@@ -29,22 +29,22 @@ import {
   type OutputKind,
   OUTPUTS,
   predict,
-  readResource,
   validateOptions,
 } from "@glassbox/core";
 import { initRenderer, renderPng, renderSvg } from "@glassbox/render";
-import { discordInteractions } from "../discord-bot/interactions.ts";
 import { withFaithfulness } from "@glassbox/eval/faithfulness";
 import { ApiError, toApiError } from "./errors.ts";
 import { ConcurrencyLimiter, RateLimiter } from "./limits.ts";
 import { Metrics } from "./metrics.ts";
 import { type ModelLoader, ModelRegistry } from "./models.ts";
 import { docsPage, landingPage } from "./pages.ts";
+import { deadline, type DeadlineVariables, timeoutError } from "./middleware/timeout.ts";
 import {
   describeIssues,
   ExplainBody,
   type ExplainRequest,
   IMAGE_QUERY,
+  IMAGE_WIDTH,
   openApiDocument,
   PredictBody,
 } from "./schemas.ts";
@@ -59,6 +59,8 @@ export interface Limits {
   concurrency: number;
   /** Requests that may wait for a computation slot; more get 429. @default 16 */
   queueSize: number;
+  /** Model-file downloads (`/models/*`) streaming at once; more get 429. @default 4 */
+  downloads: number;
   /** Per-client token bucket; `null` turns rate limiting off. @default 10/s, burst 20 */
   rateLimit: { perSecond: number; burst: number } | null;
 }
@@ -69,6 +71,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   timeoutMs: 30_000,
   concurrency: 2,
   queueSize: 16,
+  downloads: 4,
   rateLimit: { perSecond: 10, burst: 20 },
 });
 
@@ -89,16 +92,32 @@ export interface ApiOptions {
   /** Origins allowed by CORS: `"*"` or a list. @default "*" */
   corsOrigins?: "*" | readonly string[];
   /**
-   * Discord application credentials: when given, `POST /discord/interactions` serves the bot's HTTP
-   * interactions endpoint (apps/discord-bot), with this API's models and renderer.
+   * Opens a model file for `/models/*` as a streaming response (404 when absent), so downloads are
+   * never held in memory whole. @default `fetch` (for models served over HTTP)
    */
-  discord?: { publicKey: string; applicationId: string };
+  modelFile?: (url: URL) => Promise<Response>;
+  /**
+   * Makes the Discord interactions app (apps/discord-bot) that `POST /discord/interactions` serves,
+   * from what the API shares with it: its models, renderer and computation slots. The entry point
+   * supplies it when Discord credentials are set; the API imports no other app.
+   */
+  discord?: (shared: SharedWithDiscord) => Hono;
   /** Clock in ms (latency, rate limit). @default performance.now */
   now?: () => number;
   /** Overrides of {@link DEFAULT_LIMITS}. */
   limits?: Partial<Limits>;
   /** Where internal errors are logged. @default console.error */
   log?: (message: string, error?: unknown) => void;
+}
+
+/** What the API hands the Discord app, so that both serve the same models within the same limits. */
+export interface SharedWithDiscord {
+  models: readonly string[];
+  loadModel: (id: string) => Promise<Model>;
+  renderPng: (explanation: Explanation) => Promise<Uint8Array>;
+  /** The API's computation slots: Discord work waits for (or is refused by) the same limiter. */
+  slots: ConcurrencyLimiter;
+  logError: (message: string, error: unknown) => void;
 }
 
 /** Bumped when the picture for the same request and model changes, so image ETags change too. */
@@ -307,15 +326,18 @@ interface Prepared {
  * Deno.serve({ port: 8787 }, app.fetch);
  * ```
  */
-export function createApp(options: ApiOptions = {}): Hono {
+export function createApp(options: ApiOptions = {}): Hono<{ Variables: DeadlineVariables }> {
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
   const now = options.now ?? (() => performance.now());
   const log = options.log ?? ((message, error) => console.error(message, error ?? ""));
   const registry = new ModelRegistry(
     options.models ?? BUNDLED_MODELS,
     options.loadModel ?? ((id) => loadModel(id)),
+    log,
   );
   const limiter = new ConcurrencyLimiter(limits.concurrency, limits.queueSize);
+  const downloads = new ConcurrencyLimiter(limits.downloads, 0);
+  const modelFile = options.modelFile ?? ((url: URL) => fetch(url));
   const rateLimiter = limits.rateLimit
     ? new RateLimiter(limits.rateLimit.burst, limits.rateLimit.perSecond, now)
     : undefined;
@@ -334,7 +356,7 @@ export function createApp(options: ApiOptions = {}): Hono {
   };
   if (options.preload) void registry.warm();
 
-  const app = new Hono();
+  const app = new Hono<{ Variables: DeadlineVariables }>();
 
   const fail = (c: Context, error: ApiError) => {
     metrics.error(error.code);
@@ -369,18 +391,18 @@ export function createApp(options: ApiOptions = {}): Hono {
       : "unmatched";
     metrics.observe(route, c.res.status, (now() - started) / 1000);
   });
-  app.use(
-    "*",
-    cors({
-      origin: options.corsOrigins === undefined || options.corsOrigins === "*"
-        ? "*"
-        : [...options.corsOrigins],
-      allowMethods: ["GET", "HEAD", "POST", "OPTIONS"],
-      allowHeaders: ["Content-Type", "If-None-Match"],
-      exposeHeaders: ["ETag", "Retry-After"],
-      maxAge: 86400,
-    }),
-  );
+  const corsHeaders = cors({
+    origin: options.corsOrigins === undefined || options.corsOrigins === "*"
+      ? "*"
+      : [...options.corsOrigins],
+    allowMethods: ["GET", "HEAD", "POST", "OPTIONS"],
+    allowHeaders: ["Content-Type", "If-None-Match"],
+    exposeHeaders: ["ETag", "Retry-After"],
+    maxAge: 86400,
+  });
+  // Only what other sites may use is readable cross-origin: not /metrics, /readyz or the pages.
+  app.use("*", (c, next) => embeddable(c.req.path) ? corsHeaders(c, next) : next());
+  app.use("*", deadline(limits.timeoutMs));
   app.onError((error, c) => {
     const mapped = toApiError(error, "compute");
     if (mapped.code === "internal") log(`Internal error on ${c.req.method} ${c.req.path}`, error);
@@ -444,14 +466,11 @@ export function createApp(options: ApiOptions = {}): Hono {
     cancel?: AbortSignal,
   ): Promise<T> => {
     const controller = new AbortController();
-    const timeout = new ApiError(
-      "timeout",
-      `The request took longer than the server's limit of ${limits.timeoutMs} ms`,
-      { timeoutMs: limits.timeoutMs },
-    );
-    const timer = setTimeout(() => controller.abort(timeout), limits.timeoutMs);
+    const timedOut = () => controller.abort(c.get("deadline").reason);
     const gone = () =>
       controller.abort(new ApiError("client_closed", "The client disconnected; work cancelled"));
+    if (c.get("deadline").aborted) timedOut();
+    c.get("deadline").addEventListener("abort", timedOut, { once: true });
     const sources = [c.req.raw.signal, cancel].filter((s): s is AbortSignal => !!s);
     for (const s of sources) s.addEventListener("abort", gone, { once: true });
     try {
@@ -472,11 +491,13 @@ export function createApp(options: ApiOptions = {}): Hono {
       }
     } catch (error) {
       if (!controller.signal.aborted) throw error;
-      if (controller.signal.reason === timeout) throw timeout;
+      if (controller.signal.reason === c.get("deadline").reason) {
+        throw timeoutError(limits.timeoutMs);
+      }
       metrics.cancelled();
       throw controller.signal.reason;
     } finally {
-      clearTimeout(timer);
+      c.get("deadline").removeEventListener("abort", timedOut);
       for (const s of sources) s.removeEventListener("abort", gone);
     }
   };
@@ -500,7 +521,9 @@ export function createApp(options: ApiOptions = {}): Hono {
         signal,
         onProgress: extra.onProgress,
       });
-      return body.faithfulness ? await withFaithfulness(model, explanation) : explanation;
+      return body.faithfulness
+        ? await withFaithfulness(model, explanation, { signal })
+        : explanation;
     }, extra.cancel);
 
   const limitsDocument = async (c: Context) => {
@@ -679,7 +702,7 @@ export function createApp(options: ApiOptions = {}): Hono {
         render.level = value === "1" ? "word" : "token";
       } else if (key === "width" || (key === "scale" && kind === "png")) {
         const n = Number(value);
-        const [lo, hi] = key === "width" ? [200, 2000] : [1, 4];
+        const [lo, hi] = key === "width" ? [IMAGE_WIDTH.min, IMAGE_WIDTH.max] : [1, 4];
         if (!Number.isInteger(n) || n < lo || n > hi) {
           throw new ApiError(
             "invalid_request",
@@ -745,6 +768,7 @@ export function createApp(options: ApiOptions = {}): Hono {
   // The served models' own files, for the widget's on-device mode: only the Hugging Face layout's
   // files, read from where the model was loaded.
   app.get("/models/:model/*", async (c) => {
+    rateLimit(c);
     const id = registry.resolve(c.req.param("model"));
     const file = c.req.path.slice(`/models/${encodeURIComponent(id)}/`.length);
     if (!MODEL_FILE.test(file)) {
@@ -754,26 +778,59 @@ export function createApp(options: ApiOptions = {}): Hono {
       );
     }
     const model = await registry.get(id, keepAlive(c));
-    const bytes = await readResource(new URL(model.base), file, { optional: true });
-    if (!bytes) throw new ApiError("not_found", `Model ${id} has no file ${JSON.stringify(file)}`);
-    return c.body(bytes as Uint8Array<ArrayBuffer>, 200, {
+    const release = await downloads.acquire();
+    let source: Response;
+    try {
+      source = await modelFile(new URL(file, model.base));
+    } catch (error) {
+      release(0);
+      throw error;
+    }
+    if (!source.ok || !source.body) {
+      release(0);
+      await source.body?.cancel();
+      if (source.status === 404) {
+        throw new ApiError("not_found", `Model ${id} has no file ${JSON.stringify(file)}`);
+      }
+      throw new Error(`Reading ${file} of model ${id} gave HTTP ${source.status}`);
+    }
+    // The file streams through; its download slot is freed when it ends or the client goes away.
+    const reader = source.body.getReader();
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        const { done, value } = await reader.read().catch((error) => {
+          release(0);
+          throw error;
+        });
+        if (done) {
+          release(0);
+          controller.close();
+        } else controller.enqueue(value);
+      },
+      cancel(reason) {
+        release(0);
+        return reader.cancel(reason);
+      },
+    });
+    const length = source.headers.get("content-length");
+    return c.body(body, 200, {
       "Content-Type": CONTENT_TYPES[file.split(".").pop()!] ?? "application/octet-stream",
       "Cache-Control": "public, max-age=3600",
+      ...(length ? { "Content-Length": length } : {}),
     });
   });
 
   if (options.discord) {
     app.route(
       "/discord/interactions",
-      discordInteractions({
-        ...options.discord,
+      options.discord({
         models: registry.ids,
         loadModel: (id) => registry.get(id),
         renderPng: async (explanation) => {
           await prepareRenderer();
           return await renderPng(explanation);
         },
-        now: () => Date.now(),
+        slots: limiter,
         logError: log,
       }),
     );

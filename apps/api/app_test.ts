@@ -12,7 +12,8 @@ import {
   ModelLoadError,
   predict,
 } from "@glassbox/core";
-import { type ApiOptions, createApp } from "./app.ts";
+import { Hono } from "hono";
+import { type ApiOptions, createApp, type SharedWithDiscord } from "./app.ts";
 
 /** The bundled demo models, loaded once for every app the tests create. */
 const TEST_MODEL = "distilbert-sentiment";
@@ -254,9 +255,17 @@ Deno.test("CORS: configured origins get the headers, preflight answers 204", asy
   assert.equal(preflight.status, 204);
   assert.equal(preflight.headers.get("access-control-allow-origin"), "https://docs.example");
   assert.match(preflight.headers.get("access-control-allow-methods")!, /POST/);
-  const other = await strict.request("/healthz", { headers: { origin: "https://evil.example" } });
+  const other = await strict.request("/v1/models", { headers: { origin: "https://evil.example" } });
   assert.equal(other.headers.get("access-control-allow-origin"), null);
-  assert.equal((await app.request("/healthz")).headers.get("access-control-allow-origin"), "*");
+  const any = { headers: { origin: "https://evil.example" } };
+  assert.equal(
+    (await app.request("/v1/models", any)).headers.get("access-control-allow-origin"),
+    "*",
+  );
+  // Operational routes are for the operator, not for other sites' scripts.
+  for (const path of ["/metrics", "/readyz", "/healthz"]) {
+    assert.equal((await app.request(path, any)).headers.get("access-control-allow-origin"), null);
+  }
 });
 
 Deno.test("400: malformed JSON and invalid UTF-8", async () => {
@@ -517,11 +526,32 @@ Deno.test("503 when the model cannot be loaded, 504 on timeout", async () => {
     }),
     503,
     "model_unavailable",
-    "The model cannot be loaded: Cannot load model file /models/x/onnx/model.onnx: file not found",
+    `Model "${TEST_MODEL}" cannot be loaded: onnx/model.onnx: file not found`,
   );
   const models = await (await broken.request("/v1/models")).json();
   assert.deepEqual(models.models, []);
   assert.equal(models.unavailable[0].id, TEST_MODEL);
+  // A reason that names paths or URLs keeps its kind and loses the paths.
+  const denied = makeApp({
+    loadModel: () =>
+      Promise.reject(
+        new ModelLoadError(
+          "https://models.example/x/config.json",
+          "Permission denied (os error 13): open '/srv/models/x/config.json' via file:///srv/x",
+        ),
+      ),
+  });
+  await expectError(
+    denied.request("/v1/predict", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: '{"text": "a"}',
+    }),
+    503,
+    "model_unavailable",
+    `Model "${TEST_MODEL}" cannot be loaded: config.json: Permission denied (os error 13): ` +
+      "open '(path)' via (path)",
+  );
 
   const stuck = makeApp({
     loadModel: () => new Promise<Model>(() => {}),
@@ -573,14 +603,20 @@ Deno.test("HEAD on GET routes; POST /discord/interactions mounted when configure
   const head = await app.request("/v1/models", { method: "HEAD" });
   assert.equal(head.status, 200);
   assert.equal(await head.text(), "");
-  const discord = makeApp({ discord: { publicKey: "ab".repeat(32), applicationId: "1234" } });
-  const unsigned = await discord.request("/discord/interactions", {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: '{"type": 1}',
+  let shared: SharedWithDiscord | undefined;
+  const discord = makeApp({
+    limits: { concurrency: 3, queueSize: 5 },
+    discord: (services) => {
+      shared = services;
+      return new Hono().post("/", (c) => c.json({ type: 1 }));
+    },
   });
-  assert.equal(unsigned.status, 401);
-  assert.equal((await unsigned.json()).error.code, "invalid_signature");
+  const posted = await discord.request("/discord/interactions", { method: "POST" });
+  assert.deepEqual(await posted.json(), { type: 1 });
+  // The Discord app gets the API's own limiter, models and loader.
+  assert.deepEqual([shared!.slots.concurrency, shared!.slots.queueSize], [3, 5]);
+  assert.deepEqual(shared!.models, [TEST_MODEL]);
+  assert.equal(await shared!.loadModel(TEST_MODEL), model);
   const { response } = await expectError(
     discord.request("/discord/interactions"),
     405,
@@ -670,4 +706,42 @@ Deno.test("POST /v1/explain with faithfulness adds diagnostics.faithfulness, as 
     untimed(JSON.parse(JSON.stringify(direct.diagnostics.faithfulness))),
   );
   await expectError(post("/v1/explain", { text, faithfulness: "yes" }), 422, "invalid_request");
+});
+
+Deno.test("faithfulness runs under the request's signal: a client gone before it cancels it", async () => {
+  // A model of its own whose graph runs are counted: the explanation's, then faithfulness's.
+  const counted = await loadModel(TEST_MODEL);
+  const run = counted.session.run.bind(counted.session);
+  let runs = 0;
+  let afterRun = () => {};
+  counted.session.run = async (...args) => {
+    runs++;
+    const result = await run(...args);
+    afterRun();
+    return result;
+  };
+  const own = makeApp({ loadModel: () => Promise.resolve(counted), limits: { rateLimit: null } });
+  const text = "The service was terrible and slow";
+  const request = (faithfulness: boolean, signal?: AbortSignal) =>
+    own.request("/v1/explain", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ text, faithfulness }),
+      signal,
+    });
+  assert.equal((await request(false)).status, 200);
+  const explanationRuns = runs;
+  runs = 0;
+  assert.equal((await request(true)).status, 200);
+  assert.ok(runs > explanationRuns, "faithfulness runs the model");
+  // The client leaves as the explanation's last run ends: faithfulness must not start.
+  runs = 0;
+  const client = new AbortController();
+  afterRun = () => {
+    if (runs === explanationRuns) client.abort();
+  };
+  const cancelled = await request(true, client.signal);
+  assert.equal(cancelled.status, 499, await cancelled.clone().text());
+  assert.equal((await cancelled.json()).error.code, "client_closed");
+  assert.equal(runs, explanationRuns, "faithfulness ran after the client left");
 });

@@ -16,12 +16,22 @@
  * | `GLASSBOX_CONCURRENCY` | Computations at once | 2 |
  * | `GLASSBOX_QUEUE_SIZE` | Requests waiting for a slot before 429 | 16 |
  * | `GLASSBOX_RATE_LIMIT` | `PER_SECOND/BURST` per client, or `off` | `10/20` |
- * | `GLASSBOX_CLIENT_IP_HEADER` | Header with the client address behind a proxy | none |
+ * | `GLASSBOX_DOWNLOADS` | Model-file downloads (`/models/*`) at once | 4 |
+ * | `GLASSBOX_CLIENT_IP_HEADER` | Header with the client address, set by a trusted proxy | none |
+ * | `GLASSBOX_TRUSTED_PROXIES` | Proxies in front that append to that header | 1 |
  * | `GLASSBOX_CORS_ORIGINS` | `*` or comma-separated origins | `*` |
  * | `DISCORD_PUBLIC_KEY`, `DISCORD_APPLICATION_ID` | Serve `POST /discord/interactions` | off |
  *
+ * Rate limiting keys on the client's address. Without `GLASSBOX_CLIENT_IP_HEADER` that is the
+ * connection's peer (Deno, Node) or, in workerd, which sees no peer, one bucket for everyone. Behind
+ * proxies, name the header they write (`x-forwarded-for`, `x-real-ip`, `cf-connecting-ip` on
+ * Cloudflare) and how many proxies there are: each proxy appends the address it received the request
+ * from, so the client's is the N-th from the right for N trusted proxies; everything left of it is
+ * written by the client and ignored.
+ *
  * @module
  */
+import type { Context } from "hono";
 import type { Backend } from "@glassbox/core";
 import type { ApiOptions, Limits } from "./app.ts";
 
@@ -34,7 +44,11 @@ export interface ServerConfig {
   modelsDir?: string;
   /** Lower-cased header name carrying the client address, when behind a trusted proxy. */
   clientIpHeader?: string;
-  options: Pick<ApiOptions, "models" | "corsOrigins" | "discord"> & { limits: Partial<Limits> };
+  /** Proxies in front of the server that append to that header. */
+  trustedProxies: number;
+  /** Discord application credentials, when `POST /discord/interactions` is served. */
+  discord?: { publicKey: string; applicationId: string };
+  options: Pick<ApiOptions, "models" | "corsOrigins"> & { limits: Partial<Limits> };
 }
 
 function integer(env: (name: string) => string | undefined, name: string, min: number) {
@@ -66,6 +80,7 @@ export function configFromEnv(
   set("timeoutMs", integer(env, "GLASSBOX_TIMEOUT_MS", 1));
   set("concurrency", integer(env, "GLASSBOX_CONCURRENCY", 1));
   set("queueSize", integer(env, "GLASSBOX_QUEUE_SIZE", 0));
+  set("downloads", integer(env, "GLASSBOX_DOWNLOADS", 1));
   const rate = env("GLASSBOX_RATE_LIMIT");
   if (rate === "off") limits.rateLimit = null;
   else if (rate) {
@@ -97,16 +112,39 @@ export function configFromEnv(
     backend,
     modelsDir: env("GLASSBOX_MODELS_DIR") || undefined,
     clientIpHeader: env("GLASSBOX_CLIENT_IP_HEADER")?.toLowerCase() || undefined,
+    trustedProxies: integer(env, "GLASSBOX_TRUSTED_PROXIES", 1) ?? 1,
+    ...(publicKey && applicationId ? { discord: { publicKey, applicationId } } : {}),
     options: {
       ...(models?.length ? { models } : {}),
       ...(origins?.length ? { corsOrigins: origins.includes("*") ? "*" : origins } : {}),
-      ...(publicKey && applicationId ? { discord: { publicKey, applicationId } } : {}),
       limits,
     },
   };
 }
 
-/** The first address in a client-address header such as `X-Forwarded-For: client, proxy`. */
-export function firstAddress(value: string | undefined): string | undefined {
-  return value?.split(",")[0].trim() || undefined;
+/**
+ * The client's address in a header that `trustedProxies` proxies appended to, such as
+ * `X-Forwarded-For: spoofed, client, proxy1`: the N-th address from the right (the left-most when
+ * there are fewer, all of them then written by trusted proxies).
+ */
+export function clientAddress(
+  value: string | undefined,
+  trustedProxies: number,
+): string | undefined {
+  const addresses = value?.split(",").map((a) => a.trim()).filter((a) => a.length > 0) ?? [];
+  return addresses[Math.max(0, addresses.length - trustedProxies)];
+}
+
+/**
+ * The rate limiter's client key: the configured header's address, else the connection's peer.
+ *
+ * @param peer The connection's remote address where the runtime has one (not workerd).
+ */
+export function clientKey(
+  config: ServerConfig,
+  peer?: (c: Context) => string | undefined,
+): (c: Context) => string | undefined {
+  return (c) =>
+    (config.clientIpHeader &&
+      clientAddress(c.req.header(config.clientIpHeader), config.trustedProxies)) || peer?.(c);
 }

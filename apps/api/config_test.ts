@@ -1,6 +1,6 @@
 /** Tests of the environment settings: defaults, parsing, and messages for bad values. */
 import assert from "node:assert/strict";
-import { configFromEnv, firstAddress } from "./config.ts";
+import { clientAddress, configFromEnv } from "./config.ts";
 
 const env = (vars: Record<string, string>) => (name: string) => vars[name];
 
@@ -11,6 +11,7 @@ Deno.test("configFromEnv: defaults and every setting", () => {
     backend: "node",
     modelsDir: undefined,
     clientIpHeader: undefined,
+    trustedProxies: 1,
     options: { limits: {} },
   });
   assert.deepEqual(
@@ -24,8 +25,10 @@ Deno.test("configFromEnv: defaults and every setting", () => {
       GLASSBOX_TIMEOUT_MS: "500",
       GLASSBOX_CONCURRENCY: "4",
       GLASSBOX_QUEUE_SIZE: "0",
+      GLASSBOX_DOWNLOADS: "2",
       GLASSBOX_RATE_LIMIT: "2.5/5",
       GLASSBOX_CLIENT_IP_HEADER: "X-Forwarded-For",
+      GLASSBOX_TRUSTED_PROXIES: "2",
       GLASSBOX_CORS_ORIGINS: "https://a.example, https://b.example",
       DISCORD_PUBLIC_KEY: "ab",
       DISCORD_APPLICATION_ID: "1",
@@ -36,15 +39,17 @@ Deno.test("configFromEnv: defaults and every setting", () => {
       backend: "web",
       modelsDir: "/srv/models",
       clientIpHeader: "x-forwarded-for",
+      trustedProxies: 2,
+      discord: { publicKey: "ab", applicationId: "1" },
       options: {
         models: ["gpt2-tiny", "distilbert-sentiment"],
         corsOrigins: ["https://a.example", "https://b.example"],
-        discord: { publicKey: "ab", applicationId: "1" },
         limits: {
           maxBodyBytes: 2048,
           timeoutMs: 500,
           concurrency: 4,
           queueSize: 0,
+          downloads: 2,
           rateLimit: { perSecond: 2.5, burst: 5 },
         },
       },
@@ -73,6 +78,19 @@ Deno.test("configFromEnv: bad values name the variable and what it accepts", () 
     () => configFromEnv(env({ DISCORD_PUBLIC_KEY: "ab" })),
     /Set both DISCORD_PUBLIC_KEY and DISCORD_APPLICATION_ID/,
   );
-  assert.equal(firstAddress("203.0.113.7, 10.0.0.1"), "203.0.113.7");
-  assert.equal(firstAddress(undefined), undefined);
+  assert.throws(
+    () => configFromEnv(env({ GLASSBOX_TRUSTED_PROXIES: "0" })),
+    /^RangeError: GLASSBOX_TRUSTED_PROXIES must be an integer >= 1, current value is "0"$/,
+  );
+});
+
+Deno.test("clientAddress: the N-th address from the right, never one the client wrote", () => {
+  // The client wrote "198.51.100.1"; the one proxy appended the peer it saw, 203.0.113.7.
+  assert.equal(clientAddress("198.51.100.1, 203.0.113.7", 1), "203.0.113.7");
+  assert.equal(clientAddress("198.51.100.1, 203.0.113.7, 10.0.0.1", 2), "203.0.113.7");
+  assert.equal(clientAddress(" 203.0.113.7 ", 1), "203.0.113.7");
+  // Fewer addresses than proxies: all were written by proxies; the left-most is the client's.
+  assert.equal(clientAddress("203.0.113.7", 3), "203.0.113.7");
+  assert.equal(clientAddress("", 1), undefined);
+  assert.equal(clientAddress(undefined, 1), undefined);
 });

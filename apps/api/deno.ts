@@ -6,9 +6,10 @@
  */
 import { getConnInfo } from "hono/deno";
 import { loadModel, warmUp } from "@glassbox/core";
+import { discordInteractions } from "../discord-bot/interactions.ts";
 import { createApp } from "./app.ts";
-import { configFromEnv, firstAddress } from "./config.ts";
-import { directoryUrl, widgetFiles } from "./static_files.ts";
+import { clientKey, configFromEnv } from "./config.ts";
+import { directoryUrl, openModelFile, widgetFiles } from "./static_files.ts";
 
 const config = configFromEnv((name) => Deno.env.get(name));
 const app = createApp({
@@ -27,10 +28,9 @@ const app = createApp({
     return model;
   },
   readStatic: widgetFiles(new URL("../../", import.meta.url)),
-  clientKey: (c) =>
-    config.clientIpHeader
-      ? firstAddress(c.req.header(config.clientIpHeader))
-      : getConnInfo(c).remote.address,
+  modelFile: openModelFile,
+  clientKey: clientKey(config, (c) => getConnInfo(c).remote.address),
+  discord: config.discord && ((shared) => discordInteractions({ ...config.discord!, ...shared })),
 });
 
 Deno.serve({

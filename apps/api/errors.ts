@@ -19,9 +19,13 @@ export const ERROR_CODES = Object.freeze(
     malformed_json: 400,
     malformed_body: 400,
     malformed_query: 400,
+    /** The Discord interactions endpoint: a missing, stale or wrong Ed25519 signature. */
+    invalid_signature: 401,
     not_found: 404,
     unknown_model: 404,
     method_not_allowed: 405,
+    /** The request body did not arrive within the request's time limit. */
+    request_timeout: 408,
     body_too_large: 413,
     unsupported_media_type: 415,
     invalid_request: 422,
@@ -39,6 +43,31 @@ export const ERROR_CODES = Object.freeze(
     client_closed: 499,
   } as const,
 );
+
+/**
+ * A served model that cannot be loaded, told by its id and the kind of failure only: the file's name
+ * inside the model and the reason with any path or URL cut out. The server log has the full error.
+ */
+export class ModelUnavailableError extends ModelLoadError {
+  override name = "ModelUnavailableError";
+  constructor(readonly modelId: string, cause: unknown) {
+    const detail = cause instanceof ModelLoadError
+      ? `${withinModel(cause.file)}: ${withoutPaths(cause.reason)}`
+      : "the loader failed; the server log has the details";
+    super(modelId, detail, { cause });
+    this.message = `Model "${modelId}" cannot be loaded: ${detail}`;
+  }
+}
+
+/** A model file's name inside the model directory (`config.json`, `onnx/model.onnx`). */
+function withinModel(file: string): string {
+  return file.match(/(?:onnx\/)?[^/]+$/)?.[0] ?? "(unknown file)";
+}
+
+/** Cuts absolute paths and URLs out of a message. */
+function withoutPaths(text: string): string {
+  return text.replace(/[a-z][\w+.-]*:\/\/[^\s'")]+|(?<![\w.-])\/[^\s'")]+/gi, "(path)");
+}
 
 /** An API error code. */
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -87,8 +116,8 @@ export function toApiError(error: unknown, phase: "validate" | "compute"): ApiEr
       node: error.node,
     });
   }
-  if (error instanceof ModelLoadError) {
-    return new ApiError("model_unavailable", `The model cannot be loaded: ${error.message}`, {}, {
+  if (error instanceof ModelUnavailableError) {
+    return new ApiError("model_unavailable", error.message, { model: error.modelId }, {
       "Retry-After": "30",
     });
   }

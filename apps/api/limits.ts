@@ -40,6 +40,11 @@ export class ConcurrencyLimiter {
     return this.#queue.length;
   }
 
+  /** Whether {@link ConcurrencyLimiter.acquire} would refuse now: every slot busy, the queue full. */
+  get full(): boolean {
+    return this.#running >= this.concurrency && this.#queue.length >= this.queueSize;
+  }
+
   /** Seconds a refused client should wait: the queue's expected drain time, at least 1. */
   retryAfter(): number {
     const jobs = this.#queue.length + this.#running;

@@ -7,7 +7,7 @@
  * @module
  */
 import type { Model, ModelSession } from "@glassbox/core";
-import { ApiError } from "./errors.ts";
+import { ApiError, ModelUnavailableError } from "./errors.ts";
 
 const yielding = new WeakSet<Model>();
 
@@ -42,7 +42,7 @@ type State =
   | { kind: "idle" }
   | { kind: "loading"; promise: Promise<Model> }
   | { kind: "ready"; model: Model }
-  | { kind: "failed"; error: Error };
+  | { kind: "failed"; error: ModelUnavailableError };
 
 /** The configured models and their loading state. */
 export class ModelRegistry {
@@ -51,8 +51,13 @@ export class ModelRegistry {
   /**
    * @param ids Model ids, the default first.
    * @param load Loads a model by id.
+   * @param log Where a failed load is logged in full (clients get it without paths).
    */
-  constructor(readonly ids: readonly string[], readonly load: ModelLoader) {
+  constructor(
+    readonly ids: readonly string[],
+    readonly load: ModelLoader,
+    readonly log: (message: string, error: unknown) => void = console.error,
+  ) {
     if (ids.length === 0) throw new RangeError("The API needs at least one model to serve");
     for (const id of ids) this.#states.set(id, { kind: "idle" });
   }
@@ -104,7 +109,7 @@ export class ModelRegistry {
    * @param keepAlive Given a load this call starts. workerd drops promises that outlive the request
    *   that created them, so the API passes the request's `waitUntil` here: the load then finishes
    *   even when that request ends first, and later requests can use it.
-   * @throws The loader's error (ModelLoadError) when the model cannot be loaded.
+   * @throws ModelUnavailableError (id and kind of failure, no paths) when the model cannot be loaded.
    */
   get(id: string, keepAlive?: (loading: Promise<unknown>) => void): Promise<Model> {
     const state = this.#states.get(id)!;
@@ -119,7 +124,9 @@ export class ModelRegistry {
         this.#states.set(id, { kind: "ready", model });
         return model;
       },
-      (error) => {
+      (cause) => {
+        this.log(`Model "${id}" failed to load:`, cause);
+        const error = new ModelUnavailableError(id, cause);
         this.#states.set(id, { kind: "failed", error });
         throw error;
       },

@@ -15,9 +15,10 @@ import { createKernels } from "@glassbox/wasm";
 import { readFile } from "node:fs/promises";
 import process from "node:process";
 import { pathToFileURL } from "node:url";
+import { discordInteractions } from "../discord-bot/interactions.ts";
 import { createApp } from "./app.ts";
-import { configFromEnv, firstAddress } from "./config.ts";
-import { directoryUrl, widgetFiles } from "./static_files.ts";
+import { clientKey, configFromEnv } from "./config.ts";
+import { directoryUrl, openModelFile, widgetFiles } from "./static_files.ts";
 
 // The bundle does not sit where the sources do, so files are found from the working directory,
 // which is the repository root when started as documented.
@@ -41,10 +42,9 @@ const app = createApp({
     ),
   initRenderer: async () => initRenderer(await loadDefaultAssets()),
   readStatic: widgetFiles(root),
-  clientKey: (c) =>
-    config.clientIpHeader
-      ? firstAddress(c.req.header(config.clientIpHeader))
-      : getConnInfo(c).remote.address,
+  modelFile: openModelFile,
+  clientKey: clientKey(config, (c) => getConnInfo(c).remote.address),
+  discord: config.discord && ((shared) => discordInteractions({ ...config.discord!, ...shared })),
 });
 
 serve({ fetch: app.fetch, port: config.port, hostname: config.host }, ({ port }) => {

@@ -7,7 +7,17 @@
  */
 import { z } from "zod";
 import { AGGREGATIONS, MAX_TEXT_CHARS, OUTPUTS } from "@glassbox/core";
+import { WIDTH_RANGE } from "@glassbox/render";
 import { ERROR_CODES } from "./errors.ts";
+
+/**
+ * The picture widths the image routes draw: the renderer's least, and an upper bound of the API's
+ * own that keeps one request's picture small.
+ */
+export const IMAGE_WIDTH: Readonly<{ min: number; max: number }> = Object.freeze({
+  min: WIDTH_RANGE.min,
+  max: 2000,
+});
 
 /** Method option values: numbers, strings or booleans (core checks names, types and bounds). */
 const Params = z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])).meta({
@@ -64,7 +74,7 @@ export const IMAGE_QUERY = Object.freeze({
   output: `One of ${OUTPUTS.join(", ")}.`,
   aggregation: `One of ${AGGREGATIONS.join(", ")}.`,
   words: "1 to draw one chip per word, 0 (default) per token.",
-  width: "Picture width in px, 200 to 2000 (800).",
+  width: `Picture width in px, ${IMAGE_WIDTH.min} to ${IMAGE_WIDTH.max} (800).`,
   scale: "PNG only: pixel scale, 1 to 4 (1).",
 });
 

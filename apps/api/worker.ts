@@ -11,8 +11,9 @@ import * as ort from "onnxruntime-web";
 import { loadModel, useKernels } from "@glassbox/core";
 import { initRenderer } from "@glassbox/render";
 import { createKernels } from "@glassbox/wasm";
+import { discordInteractions } from "../discord-bot/interactions.ts";
 import { createApp } from "./app.ts";
-import { configFromEnv } from "./config.ts";
+import { clientKey, configFromEnv } from "./config.ts";
 import {
   cjkFont,
   emojiFont,
@@ -54,19 +55,22 @@ const config = configFromEnv(
   { backend: "web" },
 );
 
+const modelFetch: typeof fetch = binding ? (input, init) => binding.fetch(input, init) : fetch;
+
 const app = createApp({
   ...config.options,
   loadModel: (id) =>
-    loadModel(new URL(`${encodeURIComponent(id)}/`, base), {
-      backend: "web",
-      fetch: binding ? (input, init) => binding.fetch(input, init) : fetch,
-    }),
+    loadModel(new URL(`${encodeURIComponent(id)}/`, base), { backend: "web", fetch: modelFetch }),
+  modelFile: (url) => modelFetch(url),
   initRenderer: () =>
     initRenderer({
       wasm: resvgWasm,
       fonts: [latinFont, cjkFont, emojiFont].map((b) => new Uint8Array(b)),
     }),
-  clientKey: (c) => c.req.header("cf-connecting-ip"),
+  // workerd sees no peer address, and CF-Connecting-IP is the client's own word unless Cloudflare is
+  // in front: only a configured header counts (GLASSBOX_CLIENT_IP_HEADER=cf-connecting-ip there).
+  clientKey: clientKey(config),
+  discord: config.discord && ((shared) => discordInteractions({ ...config.discord!, ...shared })),
 });
 
 export default app;

@@ -11,6 +11,7 @@ import { BUNDLED_MODELS, DEFAULT_MODEL, getMethod, loadModel } from "@glassbox/c
 import { type CorpusProgress, explainCorpus } from "@glassbox/eval";
 import { UsageError } from "./args.ts";
 import { exitCodeOf } from "./main.ts";
+import { QUEUE_HELP, wantsQueue } from "./queue/flags.ts";
 
 const HELP = `explain-corpus: explain a whole corpus, aggregate the words per predicted label
 
@@ -189,9 +190,13 @@ function progressBar(): (p: CorpusProgress) => void {
 }
 
 async function run(argv: string[]): Promise<number> {
+  if (wantsQueue(argv) && !argv.some((a) => a === "--help" || a === "-h")) {
+    const { runQueued } = await import("./queue/cli.ts");
+    return await runQueued(argv, { parseCorpusArgs, paramsByMethod });
+  }
   const args = parseCorpusArgs(argv);
   if (args.help) {
-    console.log(HELP);
+    console.log(HELP + QUEUE_HELP);
     return 0;
   }
   if (!args.input) throw new UsageError(`Give the corpus with --input FILE (--help for options)`);

@@ -4,9 +4,14 @@
  * `POST /discord/interactions`; Discord then POSTs every slash command there instead of sending it
  * over the gateway.
  *
+ * - The body is cut off past 64 KiB while it arrives (Hono's `bodyLimit`), before anything is
+ *   verified: an unauthenticated client cannot make the server hold a large upload.
  * - Every request is verified with Ed25519 (WebCrypto) over `X-Signature-Timestamp` + body against
  *   the application's public key; a bad, missing or stale signature gets 401 (Discord sends invalid
  *   signatures on purpose and disables endpoints that accept them).
+ * - A verified body that is not an interaction as Discord sends them gets 400 `malformed_body`.
+ *   Errors use the API's shape and codes (`invalid_signature`, `body_too_large`, `malformed_json`,
+ *   `malformed_body`).
  * - PING (type 1) gets PONG.
  * - A command either gets an immediate reply (refusals, /methods: type 4) or a deferred response
  *   (type 5); the explanation is then computed and the PNG sent with
@@ -19,6 +24,7 @@
  * @module
  */
 import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import {
   BUNDLED_MODELS,
   type explain,
@@ -26,7 +32,7 @@ import {
   type Model,
   type predict,
 } from "@glassbox/core";
-import { localCompute, type Reply, Responder } from "./answer.ts";
+import { type Compute, failure, localCompute, type Reply, Responder } from "./answer.ts";
 import { DISCORD_API } from "./commands.ts";
 
 /** Options of {@link discordInteractions}. */
@@ -60,12 +66,26 @@ export interface DiscordInteractionsOptions {
   cooldownSeconds?: number;
   /** Explanations admitted at once; more are refused. @default 20 */
   queueCapacity?: number;
+  /**
+   * Computation slots shared with a host (the API's limiter): each explanation takes one, and when
+   * none is free and none may wait, commands are refused at once. Without it, explanations run one
+   * at a time in the endpoint's own queue.
+   */
+  slots?: Slots;
   /** Longest computation, in seconds. @default 60 */
   timeoutSeconds?: number;
   /** Where failed follow-ups and internal errors are reported. @default console.error */
   logError?: (message: string, error: unknown) => void;
   /** The clock, in ms. */
   now?: () => number;
+}
+
+/** A concurrency limit shared with the host; the API's `ConcurrencyLimiter` is one. */
+export interface Slots {
+  /** Whether a new computation would be refused now. */
+  readonly full: boolean;
+  /** Waits for a slot; rejects when none is free and the queue is full. */
+  acquire(): Promise<(elapsedMs: number) => void>;
 }
 
 /** Interaction and callback types of Discord's API that the endpoint uses. */
@@ -80,9 +100,52 @@ const NO_MENTIONS = { parse: [] as string[] };
 interface Interaction {
   type: number;
   token?: string;
-  member?: { user?: { id?: string } };
-  user?: { id?: string };
-  data?: { name?: string; options?: { name: string; value: unknown }[] };
+  userId?: string;
+  name?: string;
+  options: Record<string, string>;
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+/**
+ * Reads the fields the endpoint uses from a parsed body, checking their types.
+ *
+ * @returns The interaction, or what is wrong with the body.
+ */
+function readInteraction(body: unknown): Interaction | string {
+  if (!isObject(body)) return "it is not a JSON object";
+  const { type, token, member, user, data } = body;
+  if (!Number.isInteger(type)) return '"type" is not an integer';
+  if (token !== undefined && typeof token !== "string") return '"token" is not a string';
+  if (member !== undefined && !isObject(member)) return '"member" is not an object';
+  const who = member?.user ?? user;
+  if (who !== undefined && !(isObject(who) && ["string", "undefined"].includes(typeof who.id))) {
+    return '"user" is not an object with a string "id"';
+  }
+  if (data !== undefined && !isObject(data)) return '"data" is not an object';
+  if (data?.name !== undefined && typeof data.name !== "string") {
+    return '"data.name" is not a string';
+  }
+  const list = data?.options ?? [];
+  if (!Array.isArray(list)) return '"data.options" is not an array';
+  const options: Record<string, string> = {};
+  for (const option of list) {
+    if (
+      !isObject(option) || typeof option.name !== "string" ||
+      !["string", "number", "boolean"].includes(typeof option.value)
+    ) {
+      return 'an entry of "data.options" is not {name: string, value: string | number | boolean}';
+    }
+    options[option.name] = String(option.value);
+  }
+  return {
+    type: type as number,
+    token: token as string | undefined,
+    userId: (who as { id?: string } | undefined)?.id,
+    name: data?.name as string | undefined,
+    options,
+  };
 }
 
 function hexBytes(hex: string): Uint8Array<ArrayBuffer> | undefined {
@@ -97,9 +160,15 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array<ArrayBuffer> {
   return out;
 }
 
-function errorBody(code: string, message: string) {
-  return { error: { code, message, details: null } };
+/** The API's error codes this endpoint answers with (apps/api documents them). */
+type ErrorCode = "invalid_signature" | "body_too_large" | "malformed_json" | "malformed_body";
+
+function errorBody(code: ErrorCode, message: string) {
+  return { error: { code, message, details: {} } };
 }
+
+/** What a refused command is told when every computation slot is taken. */
+const BUSY = "The server is busy with other explanations; try again in a minute.";
 
 /**
  * Creates the interactions endpoint. Mount it with `app.route("/discord/interactions", sub)`; it
@@ -133,18 +202,39 @@ export function discordInteractions(options: DiscordInteractionsOptions): Hono {
   const restBase = options.restBase ?? DISCORD_API;
   const doFetch = options.fetch ?? ((input, init) => fetch(input, init));
   const logError = options.logError ?? ((message, error) => console.error(message, error));
+  const local = localCompute({
+    loadModel: options.loadModel,
+    renderPng: options.renderPng,
+    explain: options.explain,
+    predict: options.predict,
+    timeoutSeconds: options.timeoutSeconds,
+    logError,
+  });
+  const slots = options.slots;
+  const compute: Compute = slots
+    ? async (name, checked) => {
+      let release: (elapsedMs: number) => void;
+      try {
+        release = await slots.acquire();
+      } catch {
+        return failure(name, BUSY);
+      }
+      const started = now();
+      try {
+        return await local(name, checked);
+      } finally {
+        release(now() - started);
+      }
+    }
+    : local;
+  const queueCapacity = options.queueCapacity ?? 20;
   const responder = new Responder({
     models: options.models ?? BUNDLED_MODELS,
-    compute: localCompute({
-      loadModel: options.loadModel,
-      renderPng: options.renderPng,
-      explain: options.explain,
-      predict: options.predict,
-      timeoutSeconds: options.timeoutSeconds,
-      logError,
-    }),
+    compute,
     cooldownSeconds: options.cooldownSeconds,
-    queueCapacity: options.queueCapacity,
+    queueCapacity,
+    // With shared slots the host's limiter decides what runs; the endpoint's queue only admits.
+    concurrency: slots ? queueCapacity : 1,
     now,
   });
   let key: Promise<CryptoKey> | undefined;
@@ -230,16 +320,16 @@ export function discordInteractions(options: DiscordInteractionsOptions): Hono {
   }
 
   const app = new Hono();
-  app.post("/", async (c) => {
-    const tooLarge = () =>
+  const limit = bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: (c) =>
       c.json(
-        errorBody("payload_too_large", `Interactions are at most ${MAX_BODY_BYTES} bytes`),
+        errorBody("body_too_large", `Interactions are at most ${MAX_BODY_BYTES} bytes`),
         413,
-      );
-    if (Number(c.req.header("content-length") ?? 0) > MAX_BODY_BYTES) return tooLarge();
+      ),
+  });
+  app.post("/", limit, async (c) => {
     const body = new Uint8Array(await c.req.arrayBuffer());
-    // A chunked body has no Content-Length: check what arrived before hashing it.
-    if (body.length > MAX_BODY_BYTES) return tooLarge();
     const refused = await verified(
       c.req.header("x-signature-ed25519"),
       c.req.header("x-signature-timestamp"),
@@ -249,28 +339,34 @@ export function discordInteractions(options: DiscordInteractionsOptions): Hono {
       return c.json(errorBody("invalid_signature", `Invalid request signature: ${refused}`), 401);
     }
 
-    let interaction: Interaction;
+    let parsed: unknown;
     try {
-      interaction = JSON.parse(new TextDecoder().decode(body));
+      parsed = JSON.parse(new TextDecoder().decode(body));
     } catch {
-      return c.json(errorBody("invalid_body", "The body is not JSON"), 400);
+      return c.json(errorBody("malformed_json", "The body is not JSON"), 400);
     }
+    const interaction = readInteraction(parsed);
+    const malformed = (reason: string) =>
+      c.json(errorBody("malformed_body", `The body is not a Discord interaction: ${reason}`), 400);
+    if (typeof interaction === "string") return malformed(interaction);
     if (interaction.type === PING) return c.json({ type: PONG });
-    if (interaction.type !== APPLICATION_COMMAND || !interaction.data?.name || !interaction.token) {
-      return c.json(
-        errorBody(
-          "unsupported_interaction",
-          `Interaction type ${interaction.type} is not handled; this endpoint takes PING and slash commands`,
-        ),
-        400,
+    if (interaction.type !== APPLICATION_COMMAND || !interaction.name || !interaction.token) {
+      return malformed(
+        `interaction type ${interaction.type} without a command name and token is not handled; ` +
+          "this endpoint takes PING and slash commands",
       );
     }
+    const computes = interaction.name === "explain" || interaction.name === "predict";
+    if (computes && slots?.full) {
+      return c.json({
+        type: CHANNEL_MESSAGE,
+        data: { content: BUSY, flags: EPHEMERAL, allowed_mentions: NO_MENTIONS },
+      });
+    }
     const plan = responder.plan({
-      name: interaction.data.name,
-      options: Object.fromEntries(
-        (interaction.data.options ?? []).map((option) => [option.name, String(option.value)]),
-      ),
-      userId: interaction.member?.user?.id ?? interaction.user?.id ?? "unknown",
+      name: interaction.name,
+      options: interaction.options,
+      userId: interaction.userId ?? "unknown",
     });
     if ("reply" in plan) {
       return c.json({

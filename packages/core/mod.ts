@@ -27,14 +27,35 @@ export {
   type TensorData,
 } from "./src/session.ts";
 export { MAX_TEXT_CHARS, predict, type PredictOptions, type PredictResult } from "./src/predict.ts";
-export { explain, type ExplainOptions, OUTPUTS, type Progress, warmUp } from "./src/explain.ts";
+export {
+  createExplainer,
+  explain,
+  type Explainer,
+  type ExplainOptions,
+  OUTPUTS,
+  type Progress,
+  warmUp,
+} from "./src/explain.ts";
 export { getMethod, METHOD_IDS, METHODS } from "./src/methods/registry.ts";
-export type { MethodContext, MethodResult, MethodSpec, OptionSpec } from "./src/methods/types.ts";
+export { defineMethod, type MethodSet, methodSet } from "./src/methods/define.ts";
+export type {
+  Capabilities,
+  MethodContext,
+  MethodInfo,
+  MethodResult,
+  MethodSpec,
+  Objective,
+  OptionSpec,
+  OptionValue,
+  Params,
+  ParamsOf,
+} from "./src/methods/types.ts";
 export { type Aggregation, AGGREGATIONS, mergeWords } from "./src/words.ts";
 export { validateOptions } from "./src/options.ts";
 export { getKernels, useKernels } from "./src/kernels.ts";
 export { findTaps, runTaps, type TapNames, type TapValues } from "./src/internals/taps.ts";
-export { feedsFor, forwardLogits } from "./src/forward.ts";
+export { forwardLogits } from "./src/forward.ts";
+export { feedsFor } from "./src/feeds.ts";
 export { entropy, objectiveOf, softmax, topK } from "./src/scoring.ts";
 export { type GradientRunner, gradientRunner } from "./src/gradients/runner.ts";
 export { attr, makeTensor, OnnxGraph, readTensor } from "./src/onnx/graph.ts";

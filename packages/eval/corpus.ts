@@ -12,20 +12,16 @@
  *
  * @module
  */
-import { AbortError, explain, type Explanation, InputError, type Model } from "@glassbox/core";
+import { AbortError, InputError, type Model } from "@glassbox/core";
 import {
   type AggregateOptions,
   type AttentionStats,
-  attentionStats,
   CorpusAggregate,
-  type ItemMethodRecord,
   type ItemRecord,
   type MethodSummary,
 } from "./aggregate.ts";
-import { compareScores } from "./agreement.ts";
-import { faithfulness } from "./faithfulness.ts";
-// Core's attention taps, which its mod.ts does not export (yet).
-import { runTaps } from "../core/src/internals/taps.ts";
+import { isJsonl, parseItem, readLines } from "./corpus_input.ts";
+import { explainItem } from "./corpus_item.ts";
 import { renderReport } from "./report.ts";
 
 /** Progress of a corpus run, reported after every item. */
@@ -103,58 +99,6 @@ interface RunSettings {
   input: string;
 }
 
-/** Lines of a text file, streamed (`\r\n` or `\n`). */
-export async function* readLines(path: string): AsyncGenerator<string> {
-  const file = await Deno.open(path);
-  let buffer = "";
-  for await (const chunk of file.readable.pipeThrough(new TextDecoderStream())) {
-    buffer += chunk;
-    let start = 0;
-    for (let nl = buffer.indexOf("\n"); nl >= 0; nl = buffer.indexOf("\n", start)) {
-      yield buffer.slice(start, nl).replace(/\r$/, "");
-      start = nl + 1;
-    }
-    buffer = buffer.slice(start);
-  }
-  if (buffer) yield buffer.replace(/\r$/, "");
-}
-
-/** One corpus item: its id and text, or why the line is not an item. */
-function parseItem(line: string, lineNo: number, jsonl: boolean): { id: string; text: string } {
-  if (!jsonl) return { id: String(lineNo), text: line };
-  let value: unknown;
-  try {
-    value = JSON.parse(line);
-  } catch {
-    throw new InputError(
-      `line ${lineNo} is not JSON; a JSONL corpus has one {"text": ...} object per line`,
-    );
-  }
-  const item = value as { id?: unknown; text?: unknown };
-  if (!item || typeof item !== "object" || typeof item.text !== "string") {
-    throw new InputError(
-      `line ${lineNo} has no "text" string; a JSONL corpus has one {"text": ...} object per line`,
-    );
-  }
-  const id = item.id === undefined ? String(lineNo) : String(item.id);
-  return { id, text: item.text };
-}
-
-async function isJsonl(path: string, format: CorpusOptions["format"]): Promise<boolean> {
-  if (format === "jsonl") return true;
-  if (format === "text") return false;
-  if (format !== "auto" && format !== undefined) {
-    throw new TypeError(
-      `"format" must be one of auto, jsonl, text, current value is ${JSON.stringify(format)}`,
-    );
-  }
-  if (/\.jsonl?$/i.test(path)) return true;
-  for await (const line of readLines(path)) {
-    if (line.trim()) return line.trimStart().startsWith("{");
-  }
-  return false;
-}
-
 async function exists(path: string): Promise<boolean> {
   try {
     await Deno.stat(path);
@@ -201,32 +145,44 @@ async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
   while (written < bytes.length) written += await file.write(bytes.subarray(written));
 }
 
-/** The per-item record of one method's explanation. */
-async function methodRecord(
-  model: Model,
-  explanation: Explanation,
-  withFaithfulness: boolean,
-  signal?: AbortSignal,
-): Promise<ItemMethodRecord> {
-  const words: [string, number][] = explanation.words?.length
-    ? explanation.words.map((w) => [w.text, round(w.score)])
-    : explanation.tokens.flatMap((t, i) =>
-      t.special ? [] : [[t.text, round(explanation.scores[i])]]
-    );
-  const record: ItemMethodRecord = { words, elapsedMs: round(explanation.diagnostics.elapsedMs) };
-  if (withFaithfulness) {
-    const f = await faithfulness(model, explanation, { signal });
-    record.faithfulness = {
-      comprehensiveness: round(f.comprehensiveness.aopc),
-      sufficiency: round(f.sufficiency.aopc),
-      deletion: round(f.deletion.auc),
-      insertion: round(f.insertion.auc),
-    };
-  }
-  return record;
-}
+/** What a summary says besides the aggregates. */
+export type SummaryInfo = Pick<
+  CorpusSummary,
+  "model" | "methods" | "input" | "complete" | "resumed" | "notices" | "memory" | "elapsedMs"
+>;
 
-const round = (x: number) => Math.round(x * 1e6) / 1e6;
+/**
+ * Writes `out/summary.json` and `out/report.html` from the aggregates of a run.
+ *
+ * @returns The summary written.
+ */
+export async function writeSummary(
+  out: string,
+  aggregate: CorpusAggregate,
+  info: SummaryInfo,
+): Promise<CorpusSummary> {
+  const folded = aggregate.summary();
+  const { model, methods, input, complete, resumed, notices, memory, elapsedMs } = info;
+  const summary: CorpusSummary = {
+    model,
+    methods,
+    input,
+    complete,
+    items: folded.items,
+    errors: folded.errors,
+    resumed,
+    labels: folded.labels,
+    perMethod: folded.methods,
+    agreement: folded.agreement,
+    attention: folded.attention,
+    notices,
+    memory,
+    elapsedMs,
+  };
+  await Deno.writeTextFile(`${out}/summary.json`, JSON.stringify(summary, null, 2) + "\n");
+  await Deno.writeTextFile(`${out}/report.html`, renderReport(summary));
+  return summary;
+}
 
 /**
  * Explains a corpus and writes `items.jsonl`, `summary.json` and `report.html` to `out`.
@@ -325,68 +281,16 @@ export async function explainCorpus(options: CorpusOptions): Promise<CorpusSumma
       const item = parseItem(line, lineNo, jsonl);
       if (done.has(item.id)) continue;
       if (options.signal?.aborted) throw new AbortError();
-      const record: ItemRecord = { id: item.id, text: item.text };
-      try {
-        const methods: Record<string, ItemMethodRecord> = {};
-        let first: Explanation | undefined;
-        for (const method of options.methods) {
-          const explanation = await explain(model, item.text, {
-            method,
-            params: options.params?.[method],
-            targetId: first?.target.id,
-            signal: options.signal,
-          });
-          first ??= explanation;
-          methods[method] = await methodRecord(
-            model,
-            explanation,
-            withFaithfulness,
-            options.signal,
-          );
-        }
-        record.label = first!.target.label;
-        record.probability = round(first!.target.probability);
-        record.methods = methods;
-        if (attention) {
-          const tokens = first!.tokens;
-          try {
-            const taps = await runTaps(model, tokens.map((t) => t.id));
-            const n = taps.tokens, special = tokens.map((t) => t.special);
-            record.attention = {};
-            taps.attention.forEach(({ data, heads }, l) => {
-              for (let h = 0; h < heads; h++) {
-                const stats = attentionStats(data.subarray(h * n * n, (h + 1) * n * n), n, special);
-                record.attention![`${l}/${h}`] = {
-                  entropy: round(stats.entropy),
-                  special: round(stats.special),
-                  self: round(stats.self),
-                };
-              }
-            });
-          } catch (error) {
-            if (!(error instanceof InputError)) throw error;
-            // The model has no attention the taps can find: say so once, go on without.
-            notices.push(`No attention statistics: ${error.message}`);
-            attention = false;
-          }
-        }
-        const ids = Object.keys(methods);
-        if (ids.length > 1) {
-          record.agreement = {};
-          for (let a = 0; a < ids.length; a++) {
-            for (let b = a + 1; b < ids.length; b++) {
-              const rho = compareScores(
-                methods[ids[a]].words.map((w) => w[1]),
-                methods[ids[b]].words.map((w) => w[1]),
-              ).spearman;
-              if (Number.isFinite(rho)) record.agreement[`${ids[a]}~${ids[b]}`] = round(rho);
-            }
-          }
-        }
-      } catch (error) {
-        // Items the model cannot take are recorded and counted; anything else stops the run.
-        if (!(error instanceof InputError)) throw error;
-        record.error = error.message;
+      const { record, noAttention } = await explainItem(model, item, {
+        methods: options.methods,
+        params: options.params,
+        faithfulness: withFaithfulness,
+        attentionStats: attention,
+        signal: options.signal,
+      });
+      if (noAttention) {
+        notices.push(noAttention);
+        attention = false;
       }
       await writeAll(file, encoder.encode(JSON.stringify(record) + "\n"));
       done.add(item.id);
@@ -410,25 +314,16 @@ export async function explainCorpus(options: CorpusOptions): Promise<CorpusSumma
   }
   sample(done.size);
 
-  const folded = aggregate.summary();
-  const summary: CorpusSummary = {
+  const summary = await writeSummary(out, aggregate, {
     model: { id: model.id, task: model.task, architecture: model.architecture },
     methods: [...options.methods],
     input,
     complete: aborted === undefined && done.size >= total,
-    items: folded.items,
-    errors: folded.errors,
     resumed,
-    labels: folded.labels,
-    perMethod: folded.methods,
-    agreement: folded.agreement,
-    attention: folded.attention,
     notices,
     memory,
     elapsedMs: performance.now() - started,
-  };
-  await Deno.writeTextFile(`${out}/summary.json`, JSON.stringify(summary, null, 2) + "\n");
-  await Deno.writeTextFile(`${out}/report.html`, renderReport(summary));
+  });
   if (aborted) throw aborted;
   return summary;
 }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { explain, InputError, loadModel } from "@glassbox/core";
-import { explainCorpus, readLines } from "./corpus.ts";
+import { explainCorpus } from "./corpus.ts";
+import { readLines } from "./corpus_input.ts";
 import { attentionStats, CorpusAggregate } from "./aggregate.ts";
 import { renderReport } from "./report.ts";
 import { loadToy, TOYS } from "./_toys.ts";

@@ -11,6 +11,9 @@
  *   {@link negationWeight}: the weight on the negator of a negated sentence.
  * - {@link explainCorpus}: streams a corpus, explains every item with bounded memory, resumes after
  *   a kill, aggregates words per predicted label, writes `summary.json` and `report.html`.
+ * - {@link readCorpus} and {@link explainItem}: the pieces of a corpus run that a distributed one
+ *   (`explain-worker`) shares: items of JSONL, text, CSV or a directory of `.txt` files, and one
+ *   item's record.
  *
  * @example Faithfulness of an explanation
  * ```ts ignore
@@ -69,9 +72,20 @@ export {
   type CorpusProgress,
   type CorpusSummary,
   explainCorpus,
-  readLines,
+  type SummaryInfo,
+  writeSummary,
 } from "./corpus.ts";
 export {
+  type CorpusFormat,
+  corpusFormat,
+  type CorpusItem,
+  readByteLines,
+  readCorpus,
+  readLines,
+} from "./corpus_input.ts";
+export { explainItem, type ItemResult, type ItemSettings } from "./corpus_item.ts";
+export {
+  type AggregateOptions,
   type AttentionStats,
   attentionStats,
   CorpusAggregate,

@@ -10,7 +10,7 @@
  * @module
  */
 
-import type { Explanation } from "../core/src/explanation.ts";
+import type { Explanation } from "@glassbox/core/explanation";
 import { estimateWidth, type FontChain, MISSING_GLYPH_EM } from "./font_metrics.ts";
 import { registeredFontChain } from "./fonts.ts";
 import {
@@ -23,6 +23,12 @@ import {
   textColorOn,
 } from "./palette.ts";
 import { type DisplayUnit, displayUnits, type Level } from "./units.ts";
+
+/** The picture widths the renderers draw, in px; callers that take a width check against these. */
+export const WIDTH_RANGE: Readonly<{ min: number; max: number }> = Object.freeze({
+  min: 240,
+  max: 8000,
+});
 
 /** Options shared by the SVG and PNG renderers. */
 export interface RenderOptions {
@@ -205,9 +211,9 @@ class Typesetter {
 
 function checkOptions(o: RenderOptions): Required<Omit<RenderOptions, "fonts">> {
   const width = o.width ?? 800;
-  if (!(width >= 240 && width <= 8000)) {
+  if (!(width >= WIDTH_RANGE.min && width <= WIDTH_RANGE.max)) {
     throw new RangeError(
-      `Cannot render explanation: "width" must be between 240 and 8000 px, current value is ${o.width}`,
+      `Cannot render explanation: "width" must be between ${WIDTH_RANGE.min} and ${WIDTH_RANGE.max} px, current value is ${o.width}`,
     );
   }
   const fontSize = o.fontSize ?? 14;

@@ -32,6 +32,7 @@ export {
   layoutComparison,
   layoutExplanation,
   type RenderOptions,
+  WIDTH_RANGE,
 } from "./layout.ts";
 export { DEFAULT_FONT_FILES, registerFonts } from "./fonts.ts";
 export { FontChain, type FontMetrics, parseFont } from "./font_metrics.ts";

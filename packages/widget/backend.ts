@@ -6,28 +6,13 @@
  *
  * @module
  */
-import type { Explanation } from "@glassbox/core";
+import type { Explanation, MethodInfo, OptionSpec } from "@glassbox/core";
 
-/** One option of a method, as `/v1/methods` lists it. */
-export interface MethodOption {
-  name: string;
-  type: "integer" | "number" | "string" | "boolean";
-  default: unknown;
-  min?: number;
-  max?: number;
-  values?: readonly string[];
-  description: string;
-}
+/** One option of a method, as `/v1/methods` lists it: core's spec. */
+export type MethodOption = OptionSpec;
 
-/** One method, as `/v1/methods` lists it. */
-export interface MethodInfo {
-  id: string;
-  kind: string;
-  description: string;
-  paper?: string;
-  options: readonly MethodOption[];
-  needs: { attention?: boolean; gradients?: boolean };
-}
+/** One method, as `/v1/methods` lists it: core's spec without `run`. */
+export type { MethodInfo };
 
 /** The request the widget sends: the body of `POST /v1/explain`. */
 export interface ExplainRequest {

@@ -1,9 +1,11 @@
 /**
- * Shared test plumbing for runs in other runtimes: bundling core with esbuild, finding Debian's
+ * Shared test plumbing for runs in other runtimes: bundling core with esbuild (`@glassbox/*` imports
+ * resolved through the members' exports, as Deno does), finding Debian's
  * Chromium, and the skip-or-fail rule for missing system tools (GLASSBOX_REQUIRE_TOOLS=1 turns a skip
  * into a failure, as CI sets it).
  */
 import * as esbuild from "esbuild";
+import { glassboxMembers } from "@glassbox/workspace";
 
 /** Root of the repository. */
 export const ROOT = new URL("../../", import.meta.url);
@@ -30,12 +32,13 @@ export const CHROMIUM_ARGS = [
  * Whether a system tool is present; prints a visible notice and returns false when it is not, or
  * throws when GLASSBOX_REQUIRE_TOOLS=1.
  */
-export function haveTool(path: string, what: string): boolean {
+export function haveTool(path: string, what: string, debianPackage = "chromium"): boolean {
   try {
     Deno.statSync(path);
     return true;
   } catch {
-    const message = `${what} needs ${path}, which is not installed (apt-get install chromium)`;
+    const message =
+      `${what} needs ${path}, which is not installed (apt-get install ${debianPackage})`;
     if (Deno.env.get("GLASSBOX_REQUIRE_TOOLS") === "1") {
       throw new Error(`${message}; GLASSBOX_REQUIRE_TOOLS=1 forbids skipping`);
     }
@@ -59,6 +62,7 @@ export async function bundle(
     format: "esm",
     platform,
     target: "es2022",
+    plugins: [glassboxMembers(ROOT)],
     external: platform === "node"
       ? ["onnxruntime-web", "onnxruntime-node"]
       : ["onnxruntime-node", "node:*"],

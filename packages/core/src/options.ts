@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { MethodSpec, OptionSpec } from "./methods/types.ts";
+import type { MethodSpec, OptionSpec, Params } from "./methods/types.ts";
 
 function describe(value: unknown): string {
   return typeof value === "string" ? JSON.stringify(value) : String(value);
@@ -55,13 +55,14 @@ function checkOne(method: string, spec: OptionSpec, value: unknown): unknown {
 /**
  * Checks options for a method and fills in defaults.
  *
- * @returns The options with every default filled in (those whose default is `undefined` are left out).
+ * @returns The options with every default filled in (those whose default is `undefined` are left out):
+ *   the `params` the method's `run` receives, typed as it declares them (see `defineMethod`).
  * @throws TypeError or RangeError naming the option, what is allowed and the value given.
  */
-export function validateOptions(
-  method: MethodSpec,
+export function validateOptions<P = Params>(
+  method: MethodSpec<P>,
   given: Record<string, unknown>,
-): Record<string, unknown> {
+): P {
   const known = new Map(method.options.map((o) => [o.name, o]));
   const out: Record<string, unknown> = Object.create(null);
   for (const name of Object.keys(given)) {
@@ -81,5 +82,7 @@ export function validateOptions(
     if (value === undefined) continue;
     out[spec.name] = checkOne(method.id, spec, value);
   }
-  return { ...out };
+  // Every value was checked against its spec above: this is where the specs' promise to `run`
+  // (ParamsOf) is kept, so it is the one place that asserts the type.
+  return { ...out } as P;
 }

@@ -9,25 +9,20 @@
  *
  * @module
  */
-import type { MethodContext, OptionSpec } from "./types.ts";
-import { occlude, REPLACEMENTS } from "./occlusion.ts";
+import type { MethodContext } from "./types.ts";
+import { occlude, type Replacement } from "./occlusion.ts";
 import { InputError } from "../errors.ts";
 
-/** The `replacement` option: what stands in for the tokens outside a coalition. */
-export const REPLACEMENT_OPTION: OptionSpec = {
-  name: "replacement",
-  type: "string",
-  default: "remove",
-  values: REPLACEMENTS,
-  description:
-    "Tokens outside a coalition are removed, or replaced with the unk, mask or pad token.",
-};
+/** The options every coalition method takes. */
+export interface CoalitionParams {
+  readonly replacement: Replacement;
+}
 
 /** Rows handed to `ctx.score` at once: progress and cancellation happen between them. */
 const BATCH = 64;
 
 /** Positions of the players: every token that is not special. */
-export function playersOf(ctx: MethodContext): number[] {
+export function playersOf(ctx: MethodContext<unknown>): number[] {
   return ctx.tokens.flatMap((t, i) => (t.special ? [] : [i]));
 }
 
@@ -37,13 +32,17 @@ export function playersOf(ctx: MethodContext): number[] {
  * @throws InputError when every token is removed and the tokenizer has no start token to stand in.
  */
 export function coalitionInput(
-  ctx: MethodContext,
+  ctx: MethodContext<CoalitionParams>,
   methodId: string,
   players: readonly number[],
   keep: ArrayLike<number>,
 ): number[] {
-  const replacement = ctx.params.replacement as string;
-  const row = occlude(ctx, players.filter((_, j) => keep[j] === 0), replacement, methodId);
+  const row = occlude(
+    ctx,
+    players.filter((_, j) => keep[j] === 0),
+    ctx.params.replacement,
+    methodId,
+  );
   if (row.length > 0) return row;
   const { bos, eos } = ctx.model.tokenizer.specialIds;
   const start = bos ?? eos;
@@ -62,7 +61,7 @@ export function coalitionInput(
  * @returns The objective for each mask, in order.
  */
 export async function scoreCoalitions(
-  ctx: MethodContext,
+  ctx: MethodContext<CoalitionParams>,
   methodId: string,
   players: readonly number[],
   masks: Uint8Array,
@@ -94,7 +93,7 @@ export async function scoreCoalitions(
 
 /** Scores per token: `values[k]` at `players[k]`, 0 at special tokens. */
 export function tokenScores(
-  ctx: MethodContext,
+  ctx: MethodContext<unknown>,
   players: readonly number[],
   values: ArrayLike<number>,
 ): number[] {

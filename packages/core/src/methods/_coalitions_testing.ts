@@ -10,14 +10,14 @@ import type { Model } from "../model.ts";
 import { validateOptions } from "../options.ts";
 import { forwardLogits } from "../forward.ts";
 import { objectiveOf } from "../scoring.ts";
-import { coalitionInput, playersOf } from "./_coalitions.ts";
+import { coalitionInput, type CoalitionParams, playersOf } from "./_coalitions.ts";
 import type { MethodContext, MethodSpec } from "./types.ts";
 
 /** The toy tokenizer's mask id. */
 export const TOY_MASK = 103;
 
 /** A toy context with its forward-pass log. */
-export interface ToyContext extends MethodContext {
+export interface ToyContext<P> extends MethodContext<P> {
   /** Rows scored, in order. */
   scored: number[][];
 }
@@ -27,12 +27,12 @@ export interface ToyContext extends MethodContext {
  * `value(present)`, where bit k of `present` says whether player k is in the row (neither removed
  * nor replaced by the mask id).
  */
-export function toyContext(
-  method: MethodSpec,
+export function toyContext<P>(
+  method: MethodSpec<P>,
   p: number,
   value: (present: number) => number,
   params: Record<string, unknown> = {},
-): ToyContext {
+): ToyContext<P> {
   const ids = [101, ...Array.from({ length: p }, (_, k) => 11 + k), 102];
   const scored: number[][] = [];
   return {
@@ -81,12 +81,12 @@ export function exactShapley(p: number, value: (present: number) => number): num
  * A context on a real model for `text` (target: class 1 for classifiers, the top next token for
  * causal LMs; output logit), scoring rows with batched forward passes as explain() does.
  */
-export async function modelContext(
+export async function modelContext<P>(
   model: Model,
-  method: MethodSpec,
+  method: MethodSpec<P>,
   text: string,
   params: Record<string, unknown> = {},
-): Promise<MethodContext> {
+): Promise<MethodContext<P>> {
   const { ids, tokens } = model.tokenizer.encode(text);
   const causal = model.task === "text-generation";
   const first = await forwardLogits(model, [ids]);
@@ -97,7 +97,7 @@ export async function modelContext(
       if (first.logits[v] > first.logits[targetId]) targetId = v;
     }
   }
-  const ctx: MethodContext = {
+  const ctx: MethodContext<P> = {
     model,
     ids,
     tokens,
@@ -118,7 +118,9 @@ export async function modelContext(
  * The value function of a real-model context over its non-special tokens: all 2^p coalitions
  * scored at once, built as the methods build them.
  */
-export async function coalitionValues(ctx: MethodContext): Promise<(present: number) => number> {
+export async function coalitionValues(
+  ctx: MethodContext<CoalitionParams>,
+): Promise<(present: number) => number> {
   const players = playersOf(ctx);
   const p = players.length;
   const rows = Array.from(

@@ -1,51 +1,19 @@
 /**
  * What the gradient methods share: running the model's gradient graph with progress, cancellation
- * and counters; baselines; per-token reductions over the hidden dimension; and the option specs
- * several methods take. Internal to the methods.
+ * and counters; baselines; per-token reductions over the hidden dimension. Their option specs are in
+ * `_options.ts`. Internal to the methods.
  *
  * @module
  */
-import { InputError } from "../errors.ts";
 import { type GradientRunner, gradientRunner } from "../gradients/runner.ts";
-import type { MethodContext, OptionSpec } from "./types.ts";
+import { BASELINE_OPTION, type BATCH_SIZE_OPTION, specialTokenId } from "./_options.ts";
+import type { MethodContext, OptionValue } from "./types.ts";
 
-/** Baselines a path method can start from. */
-export const BASELINES = ["zero", "pad", "unk", "mask"] as const;
-
-/** The `batchSize` option: rows per backward run. */
-export const BATCH_SIZE_OPTION: OptionSpec = {
-  name: "batchSize",
-  type: "integer",
-  default: "auto",
-  min: 1,
-  max: 4096,
-  alsoAccepts: ["auto"],
-  description: "Rows per backward run; auto keeps about 2048 tokens per run.",
-};
-
-/** The `noise` option of the noisy-copy methods (smoothgrad, gradient-shap). */
-export const NOISE_OPTION: OptionSpec = {
-  name: "noise",
-  type: "number",
-  default: 0.1,
-  min: 0,
-  max: 10,
-  description:
-    "Noise standard deviation as a fraction of the standard deviation of the input embeddings.",
-};
-
-/** The `baseline` option. */
-export const BASELINE_OPTION: OptionSpec = {
-  name: "baseline",
-  type: "string",
-  default: "zero",
-  values: BASELINES,
-  description:
-    "zero: every embedding (special tokens too) starts from 0; pad/unk/mask: non-special tokens start from that token's embedding, special tokens keep theirs.",
-};
+/** A baseline a path method can start from. */
+export type Baseline = OptionValue<typeof BASELINE_OPTION>;
 
 /** The runner for the context's objective kind. */
-export function runnerFor(ctx: MethodContext): Promise<GradientRunner> {
+export function runnerFor(ctx: MethodContext<unknown>): Promise<GradientRunner> {
   return gradientRunner(ctx.model, ctx.objective.output);
 }
 
@@ -54,7 +22,7 @@ export function runnerFor(ctx: MethodContext): Promise<GradientRunner> {
  * progress per batch (which also stops the run on abort) and counting backward passes.
  */
 export async function gradients(
-  ctx: MethodContext,
+  ctx: MethodContext<{ readonly batchSize?: OptionValue<typeof BATCH_SIZE_OPTION> }>,
   runner: GradientRunner,
   embeds: Float32Array,
   rows: number,
@@ -90,23 +58,13 @@ export async function gradients(
  * @throws InputError when the tokenizer has no such token.
  */
 export function baselineEmbeds(
-  ctx: MethodContext,
+  ctx: MethodContext<unknown>,
   runner: GradientRunner,
-  baseline: string,
+  baseline: Baseline,
   method: string,
 ): Float32Array {
   if (baseline === "zero") return new Float32Array(ctx.ids.length * runner.hidden);
-  const id = ctx.model.tokenizer.specialIds[baseline as "pad" | "unk" | "mask"];
-  if (id === undefined) {
-    const available = BASELINES.filter((b) =>
-      b === "zero" || ctx.model.tokenizer.specialIds[b as "pad"] !== undefined
-    );
-    throw new InputError(
-      `Cannot run ${method}: baseline "${baseline}" needs a ${baseline} token, which the tokenizer of ${ctx.model.id} does not have; use ${
-        available.join(" or ")
-      }`,
-    );
-  }
+  const id = specialTokenId(ctx.model, method, BASELINE_OPTION, baseline);
   return runner.embed(ctx.ids.map((tokenId, i) => (ctx.tokens[i]?.special ? tokenId : id)));
 }
 

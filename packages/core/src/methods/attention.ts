@@ -13,14 +13,15 @@
  * @see Abnar & Zuidema, "Quantifying Attention Flow in Transformers", ACL 2020.
  * @module
  */
-import type { MethodContext, MethodResult, MethodSpec } from "./types.ts";
+import type { MethodContext, MethodResult } from "./types.ts";
+import { defineMethod } from "./define.ts";
 import { runTaps } from "../internals/taps.ts";
 import { getKernels } from "../kernels.ts";
 import { InputError } from "../errors.ts";
 
 /** Tapped attention as one [layers, heads, n, n] array. */
 async function stack(
-  ctx: MethodContext,
+  ctx: MethodContext<unknown>,
 ): Promise<{ all: Float32Array; layers: number; heads: number; n: number }> {
   const taps = await runTaps(ctx.model, ctx.ids);
   ctx.counters.forward += 1;
@@ -40,8 +41,14 @@ function toRows(flat: ArrayLike<number>, n: number): number[][] {
   return Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => flat[i * n + j]));
 }
 
-function checkIndex(method: string, name: string, value: unknown, count: number, model: string) {
-  if (value !== undefined && (value as number) >= count) {
+function checkIndex(
+  method: string,
+  name: string,
+  value: number | undefined,
+  count: number,
+  model: string,
+) {
+  if (value !== undefined && value >= count) {
     throw new InputError(
       `Cannot run ${method}: "${name}" must be < ${count} for model ${model}, current value is ${value}`,
     );
@@ -49,7 +56,7 @@ function checkIndex(method: string, name: string, value: unknown, count: number,
 }
 
 /** Raw attention weights. */
-export const attention: MethodSpec = {
+export const attention = defineMethod({
   id: "attention",
   kind: "internals",
   description:
@@ -74,8 +81,7 @@ export const attention: MethodSpec = {
   needs: { attention: true },
   async run(ctx): Promise<MethodResult> {
     const { all, layers, heads, n } = await stack(ctx);
-    const layer = ctx.params.layer as number | undefined,
-      head = ctx.params.head as number | undefined;
+    const { layer, head } = ctx.params;
     checkIndex("attention", "layer", layer, layers, ctx.model.id);
     checkIndex("attention", "head", head, heads, ctx.model.id);
     const ls = layer === undefined ? [...Array(layers).keys()] : [layer];
@@ -100,10 +106,10 @@ export const attention: MethodSpec = {
       diagnostics: { layers, heads },
     };
   },
-};
+});
 
 /** Attention rollout. */
-export const attentionRollout: MethodSpec = {
+export const attentionRollout = defineMethod({
   id: "attention-rollout",
   kind: "internals",
   description:
@@ -121,10 +127,10 @@ export const attentionRollout: MethodSpec = {
       diagnostics: { layers, heads },
     };
   },
-};
+});
 
 /** Attention flow. */
-export const attentionFlow: MethodSpec = {
+export const attentionFlow = defineMethod({
   id: "attention-flow",
   kind: "internals",
   description:
@@ -142,4 +148,4 @@ export const attentionFlow: MethodSpec = {
       diagnostics: { layers, heads },
     };
   },
-};
+});

@@ -13,21 +13,12 @@
  * @module
  */
 import { Random } from "../numerics/random.ts";
-import {
-  BASELINE_OPTION,
-  baselineEmbeds,
-  BATCH_SIZE_OPTION,
-  dotPerToken,
-  gradients,
-  NOISE_OPTION,
-  runnerFor,
-  stddev,
-} from "./_gradient.ts";
-import { SEED_OPTION } from "./_options.ts";
-import type { MethodSpec } from "./types.ts";
+import { baselineEmbeds, dotPerToken, gradients, runnerFor, stddev } from "./_gradient.ts";
+import { BASELINE_OPTION, BATCH_SIZE_OPTION, NOISE_OPTION, SEED_OPTION } from "./_options.ts";
+import { defineMethod } from "./define.ts";
 
 /** The GradientSHAP method (`gradient-shap`). */
-export const gradientShap: MethodSpec = {
+export const gradientShap = defineMethod({
   id: "gradient-shap",
   kind: "gradient",
   description:
@@ -49,12 +40,12 @@ export const gradientShap: MethodSpec = {
   ],
   needs: { gradients: true },
   async run(ctx) {
-    const samples = ctx.params.samples as number;
+    const { samples, baseline, noise, seed } = ctx.params;
     const runner = await runnerFor(ctx);
     const x = runner.embed(ctx.ids);
-    const x0 = baselineEmbeds(ctx, runner, ctx.params.baseline as string, "gradient-shap");
-    const sigma = (ctx.params.noise as number) * stddev(x);
-    const random = new Random(ctx.params.seed as number);
+    const x0 = baselineEmbeds(ctx, runner, baseline, "gradient-shap");
+    const sigma = noise * stddev(x);
+    const random = new Random(seed);
     const size = x.length;
     const embeds = new Float32Array(samples * size);
     const deltas = new Float32Array(samples * size);
@@ -78,4 +69,4 @@ export const gradientShap: MethodSpec = {
     }
     return { scores, diagnostics: { noiseStddev: sigma } };
   },
-};
+});

@@ -7,10 +7,10 @@
  * @module
  */
 import { dotPerToken, gradients, runnerFor } from "./_gradient.ts";
-import type { MethodSpec } from "./types.ts";
+import { defineMethod } from "./define.ts";
 
 /** The gradient x input method (`gradient-x-input`). */
-export const gradientXInput: MethodSpec = {
+export const gradientXInput = defineMethod({
   id: "gradient-x-input",
   kind: "gradient",
   description: "Gradient times embedding, summed over the hidden dimension, per token.",
@@ -23,4 +23,4 @@ export const gradientXInput: MethodSpec = {
     const { grads } = await gradients(ctx, runner, x, 1);
     return { scores: dotPerToken(grads, x, ctx.ids.length, runner.hidden) };
   },
-};
+});

@@ -29,15 +29,10 @@ import {
   type IntegrationRule,
 } from "../numerics/integration.ts";
 import type { GradientRunner } from "../gradients/runner.ts";
-import {
-  BASELINE_OPTION,
-  baselineEmbeds,
-  BATCH_SIZE_OPTION,
-  dotPerToken,
-  gradients,
-  runnerFor,
-} from "./_gradient.ts";
-import type { MethodContext, MethodSpec } from "./types.ts";
+import { baselineEmbeds, dotPerToken, gradients, runnerFor } from "./_gradient.ts";
+import { BASELINE_OPTION, BATCH_SIZE_OPTION } from "./_options.ts";
+import { defineMethod } from "./define.ts";
+import type { MethodContext } from "./types.ts";
 
 /** Point counts adaptive mode tries, in order. */
 export const AUTO_STEPS = [8, 16, 32, 64, 128, 256, 512] as const;
@@ -88,7 +83,7 @@ async function integrate(
 }
 
 /** The integrated gradients method (`integrated-gradients`). */
-export const integratedGradients: MethodSpec = {
+export const integratedGradients = defineMethod({
   id: "integrated-gradients",
   kind: "gradient",
   description:
@@ -126,12 +121,10 @@ export const integratedGradients: MethodSpec = {
   ],
   needs: { gradients: true },
   async run(ctx) {
-    const rule = ctx.params.integration as IntegrationRule;
-    const steps = ctx.params.steps as number | "auto";
-    const tolerance = ctx.params.tolerance as number;
+    const { integration: rule, steps, tolerance, baseline } = ctx.params;
     const runner = await runnerFor(ctx);
     const x = runner.embed(ctx.ids);
-    const x0 = baselineEmbeds(ctx, runner, ctx.params.baseline as string, "integrated-gradients");
+    const x0 = baselineEmbeds(ctx, runner, baseline, "integrated-gradients");
     if (steps !== "auto") {
       const pass = await integrate(ctx, runner, x, x0, rule, steps, undefined, {
         done: 0,
@@ -161,4 +154,4 @@ export const integratedGradients: MethodSpec = {
       },
     };
   },
-};
+});

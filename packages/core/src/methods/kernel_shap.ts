@@ -12,9 +12,10 @@
  * @see Lundberg & Lee, "A Unified Approach to Interpreting Model Predictions", NeurIPS 2017.
  * @module
  */
-import type { MethodContext, MethodResult, MethodSpec } from "./types.ts";
-import { playersOf, REPLACEMENT_OPTION, scoreCoalitions, tokenScores } from "./_coalitions.ts";
-import { SEED_OPTION } from "./_options.ts";
+import type { MethodResult } from "./types.ts";
+import { playersOf, scoreCoalitions, tokenScores } from "./_coalitions.ts";
+import { REPLACEMENT_OPTION, SEED_OPTION } from "./_options.ts";
+import { defineMethod } from "./define.ts";
 import { Random } from "../numerics/random.ts";
 import { getKernels } from "../kernels.ts";
 import { InputError } from "../errors.ts";
@@ -71,7 +72,7 @@ function sample(
 }
 
 /** The KernelSHAP method (`kernel-shap`). */
-export const kernelShap: MethodSpec = {
+export const kernelShap = defineMethod({
   id: "kernel-shap",
   kind: "perturbation",
   description:
@@ -91,8 +92,8 @@ export const kernelShap: MethodSpec = {
     REPLACEMENT_OPTION,
   ],
   needs: {},
-  async run(ctx: MethodContext): Promise<MethodResult> {
-    const samples = ctx.params.samples as number;
+  async run(ctx): Promise<MethodResult> {
+    const { samples, seed } = ctx.params;
     const players = playersOf(ctx);
     const p = players.length;
     if (p === 0) return { scores: tokenScores(ctx, players, []) };
@@ -101,7 +102,7 @@ export const kernelShap: MethodSpec = {
       ? { masks: new Uint8Array(0), weights: new Float64Array(0) }
       : exact
       ? enumerate(p)
-      : sample(p, samples, new Random(ctx.params.seed as number));
+      : sample(p, samples, new Random(seed));
     const count = weights.length;
     // The empty and the full coalition go first: they anchor the constraint.
     const all = new Uint8Array((count + 2) * p);
@@ -142,4 +143,4 @@ export const kernelShap: MethodSpec = {
       diagnostics: { convergenceDelta: phi.reduce((a, b) => a + b, 0) - total },
     };
   },
-};
+});

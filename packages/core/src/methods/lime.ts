@@ -11,9 +11,10 @@
  *   Classifier", KDD 2016.
  * @module
  */
-import type { MethodContext, MethodResult, MethodSpec } from "./types.ts";
-import { playersOf, REPLACEMENT_OPTION, scoreCoalitions, tokenScores } from "./_coalitions.ts";
-import { SEED_OPTION } from "./_options.ts";
+import type { MethodResult } from "./types.ts";
+import { playersOf, scoreCoalitions, tokenScores } from "./_coalitions.ts";
+import { REPLACEMENT_OPTION, SEED_OPTION } from "./_options.ts";
+import { defineMethod } from "./define.ts";
 import { Random } from "../numerics/random.ts";
 import { getKernels } from "../kernels.ts";
 
@@ -47,7 +48,7 @@ export function limeSamples(p: number, samples: number, seed: number): Uint8Arra
 }
 
 /** The LIME method (`lime`). */
-export const lime: MethodSpec = {
+export const lime = defineMethod({
   id: "lime",
   kind: "perturbation",
   description:
@@ -83,13 +84,12 @@ export const lime: MethodSpec = {
     },
   ],
   needs: {},
-  async run(ctx: MethodContext): Promise<MethodResult> {
-    const samples = ctx.params.samples as number;
-    const width = ctx.params.kernelWidth as number;
+  async run(ctx): Promise<MethodResult> {
+    const { samples, kernelWidth: width, seed, alpha } = ctx.params;
     const players = playersOf(ctx);
     const p = players.length;
     if (p === 0) return { scores: tokenScores(ctx, players, []) };
-    const masks = limeSamples(p, samples, ctx.params.seed as number);
+    const masks = limeSamples(p, samples, seed);
     const y = await scoreCoalitions(ctx, lime.id, players, masks);
     const weights = new Float64Array(samples);
     for (let s = 0; s < samples; s++) {
@@ -115,8 +115,8 @@ export const lime: MethodSpec = {
       features: p,
       // With alpha = 0 a token kept (or removed) in every sample leaves the system singular; a
       // penalty far below the data's scale keeps it solvable without changing the others.
-      lambda: Math.max(ctx.params.alpha as number, 1e-10 * sumW),
+      lambda: Math.max(alpha, 1e-10 * sumW),
     });
     return { scores: tokenScores(ctx, players, beta) };
   },
-};
+});

@@ -9,7 +9,8 @@
  * @see nostalgebraist, "interpreting GPT: the logit lens", 2020.
  * @module
  */
-import type { MethodResult, MethodSpec } from "./types.ts";
+import type { MethodResult } from "./types.ts";
+import { defineMethod } from "./define.ts";
 import { lensSession, runTaps } from "../internals/taps.ts";
 import { getKernels } from "../kernels.ts";
 import { labelOf } from "../predict.ts";
@@ -25,7 +26,7 @@ export interface LogitLensView {
 }
 
 /** The logit-lens method. */
-export const logitLens: MethodSpec = {
+export const logitLens = defineMethod({
   id: "logit-lens",
   kind: "internals",
   description:
@@ -45,7 +46,7 @@ export const logitLens: MethodSpec = {
     const taps = await runTaps(ctx.model, ctx.ids);
     ctx.counters.forward += 1;
     const kernels = await getKernels();
-    const n = taps.tokens, k = ctx.params.topK as number;
+    const n = taps.tokens, k = ctx.params.topK;
     const { targetId, position } = ctx.objective;
     const layers: LogitLensView["layers"] = [];
     let scores: number[] = [];
@@ -78,4 +79,4 @@ export const logitLens: MethodSpec = {
     }
     return { scores, views: { logitLens: { layers } satisfies LogitLensView } };
   },
-};
+});

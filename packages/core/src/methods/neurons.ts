@@ -7,7 +7,8 @@
  *
  * @module
  */
-import type { MethodResult, MethodSpec } from "./types.ts";
+import type { MethodResult } from "./types.ts";
+import { defineMethod } from "./define.ts";
 import { runTaps } from "../internals/taps.ts";
 import { InputError } from "../errors.ts";
 
@@ -21,7 +22,7 @@ export interface NeuronsView {
 }
 
 /** The neurons method. */
-export const neurons: MethodSpec = {
+export const neurons = defineMethod({
   id: "neurons",
   kind: "internals",
   description:
@@ -51,13 +52,12 @@ export const neurons: MethodSpec = {
     if (count === 0) {
       throw new InputError(`Cannot run neurons: no MLP down-projection found in ${ctx.model.id}`);
     }
-    const layer = ctx.params.layer as number | undefined;
+    const { layer, neuronsPerToken: k } = ctx.params;
     if (layer !== undefined && layer >= count) {
       throw new InputError(
         `Cannot run neurons: "layer" must be < ${count} for model ${ctx.model.id}, current value is ${layer}`,
       );
     }
-    const k = ctx.params.neuronsPerToken as number;
     const n = taps.tokens;
     const layers = (layer === undefined ? [...Array(count).keys()] : [layer]).map((l) => {
       const { data, width } = taps.neurons[l];
@@ -79,4 +79,4 @@ export const neurons: MethodSpec = {
       views: { neurons: { layers } satisfies NeuronsView },
     };
   },
-};
+});

@@ -6,11 +6,12 @@
  * @see Zeiler & Fergus, "Visualizing and Understanding Convolutional Networks", ECCV 2014.
  * @module
  */
-import type { MethodContext, MethodResult, MethodSpec } from "./types.ts";
-import { InputError } from "../errors.ts";
+import { defineMethod } from "./define.ts";
+import type { MethodContext, MethodResult, OptionValue } from "./types.ts";
+import { REPLACEMENT_OPTION, specialTokenId } from "./_options.ts";
 
-/** The replacements occlusion can use. */
-export const REPLACEMENTS = ["remove", "unk", "mask", "pad"] as const;
+/** What stands in for occluded tokens. */
+export type Replacement = OptionValue<typeof REPLACEMENT_OPTION>;
 
 /**
  * Builds the input with `positions` occluded.
@@ -18,33 +19,23 @@ export const REPLACEMENTS = ["remove", "unk", "mask", "pad"] as const;
  * @throws InputError when the tokenizer lacks the replacement token.
  */
 export function occlude(
-  ctx: MethodContext,
+  ctx: MethodContext<unknown>,
   positions: readonly number[],
-  replacement: string,
+  replacement: Replacement,
   methodId = "occlusion",
 ): number[] {
   if (replacement === "remove") {
     const drop = new Set(positions);
     return ctx.ids.filter((_, i) => !drop.has(i));
   }
-  const id = ctx.model.tokenizer.specialIds[replacement as "unk" | "mask" | "pad"];
-  if (id === undefined) {
-    throw new InputError(
-      `Cannot run ${methodId}: replacement "${replacement}" needs a ${replacement} token, ` +
-        `which the tokenizer of ${ctx.model.id} does not have; use remove` +
-        (["unk", "mask", "pad"].filter((r) =>
-          ctx.model.tokenizer.specialIds[r as "unk"] !== undefined
-        )
-          .map((r) => ` or ${r}`).join("")),
-    );
-  }
+  const id = specialTokenId(ctx.model, methodId, REPLACEMENT_OPTION, replacement);
   const ids = ctx.ids.slice();
   for (const p of positions) ids[p] = id;
   return ids;
 }
 
 /** The occlusion method. */
-export const occlusion: MethodSpec = {
+export const occlusion = defineMethod({
   id: "occlusion",
   kind: "perturbation",
   description:
@@ -60,17 +51,13 @@ export const occlusion: MethodSpec = {
       description: "Tokens occluded together.",
     },
     {
-      name: "replacement",
-      type: "string",
-      default: "remove",
-      values: REPLACEMENTS,
+      ...REPLACEMENT_OPTION,
       description: "Remove the tokens, or replace them with the unk, mask or pad token.",
     },
   ],
   needs: {},
-  async run(ctx: MethodContext): Promise<MethodResult> {
-    const window = ctx.params.window as number;
-    const replacement = ctx.params.replacement as string;
+  async run(ctx): Promise<MethodResult> {
+    const { window, replacement } = ctx.params;
     const free = ctx.tokens.map((t, i) => (t.special ? -1 : i)).filter((i) => i >= 0);
     const n = ctx.ids.length;
     const windows: number[][] = [];
@@ -90,4 +77,4 @@ export const occlusion: MethodSpec = {
     });
     return { scores: Array.from(sums, (s, i) => (counts[i] ? s / counts[i] : 0)) };
   },
-};
+});

@@ -8,10 +8,10 @@
  * @module
  */
 import { gradients, normPerToken, runnerFor } from "./_gradient.ts";
-import type { MethodSpec } from "./types.ts";
+import { defineMethod } from "./define.ts";
 
 /** The saliency method (`saliency`). */
-export const saliency: MethodSpec = {
+export const saliency = defineMethod({
   id: "saliency",
   kind: "gradient",
   description: "L2 norm of the gradient of the output with respect to each token's embedding.",
@@ -24,4 +24,4 @@ export const saliency: MethodSpec = {
     const { grads } = await gradients(ctx, runner, x, 1);
     return { scores: normPerToken(grads, ctx.ids.length, runner.hidden) };
   },
-};
+});

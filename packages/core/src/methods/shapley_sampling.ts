@@ -11,9 +11,10 @@
  *   Computers & Operations Research 2009.
  * @module
  */
-import type { MethodContext, MethodResult, MethodSpec } from "./types.ts";
-import { playersOf, REPLACEMENT_OPTION, scoreCoalitions, tokenScores } from "./_coalitions.ts";
-import { SEED_OPTION } from "./_options.ts";
+import type { MethodResult } from "./types.ts";
+import { playersOf, scoreCoalitions, tokenScores } from "./_coalitions.ts";
+import { REPLACEMENT_OPTION, SEED_OPTION } from "./_options.ts";
+import { defineMethod } from "./define.ts";
 import { Random } from "../numerics/random.ts";
 
 /** A uniformly random permutation of 0..n-1 (Fisher-Yates). */
@@ -27,7 +28,7 @@ function permutation(random: Random, n: number): Int32Array {
 }
 
 /** The Shapley value sampling method (`shapley-sampling`). */
-export const shapleySampling: MethodSpec = {
+export const shapleySampling = defineMethod({
   id: "shapley-sampling",
   kind: "perturbation",
   description:
@@ -46,14 +47,14 @@ export const shapleySampling: MethodSpec = {
     REPLACEMENT_OPTION,
   ],
   needs: {},
-  async run(ctx: MethodContext): Promise<MethodResult> {
-    const samples = ctx.params.samples as number;
+  async run(ctx): Promise<MethodResult> {
+    const { samples, seed } = ctx.params;
     const players = playersOf(ctx);
     const p = players.length;
     if (p === 0) return { scores: tokenScores(ctx, players, []) };
     // Permutation s contributes the p + 1 coalitions of its prefixes: masks[s][t] has the first t
     // players of the order.
-    const random = new Random(ctx.params.seed as number);
+    const random = new Random(seed);
     const orders = Array.from({ length: samples }, () => permutation(random, p));
     const masks = new Uint8Array(samples * (p + 1) * p);
     orders.forEach((order, s) => {
@@ -77,4 +78,4 @@ export const shapleySampling: MethodSpec = {
       diagnostics: { convergenceDelta: phi.reduce((a, b) => a + b, 0) - total },
     };
   },
-};
+});

@@ -9,19 +9,12 @@
  * @module
  */
 import { Random } from "../numerics/random.ts";
-import {
-  BATCH_SIZE_OPTION,
-  gradients,
-  NOISE_OPTION,
-  normPerToken,
-  runnerFor,
-  stddev,
-} from "./_gradient.ts";
-import { SEED_OPTION } from "./_options.ts";
-import type { MethodSpec } from "./types.ts";
+import { gradients, normPerToken, runnerFor, stddev } from "./_gradient.ts";
+import { BATCH_SIZE_OPTION, NOISE_OPTION, SEED_OPTION } from "./_options.ts";
+import { defineMethod } from "./define.ts";
 
 /** The SmoothGrad method (`smoothgrad`). */
-export const smoothgrad: MethodSpec = {
+export const smoothgrad = defineMethod({
   id: "smoothgrad",
   kind: "gradient",
   description: "Saliency averaged over copies of the input embeddings with Gaussian noise added.",
@@ -41,11 +34,11 @@ export const smoothgrad: MethodSpec = {
   ],
   needs: { gradients: true },
   async run(ctx) {
-    const samples = ctx.params.samples as number;
+    const { samples, noise, seed } = ctx.params;
     const runner = await runnerFor(ctx);
     const x = runner.embed(ctx.ids);
-    const sigma = (ctx.params.noise as number) * stddev(x);
-    const random = new Random(ctx.params.seed as number);
+    const sigma = noise * stddev(x);
+    const random = new Random(seed);
     const size = x.length;
     const embeds = new Float32Array(samples * size);
     for (let s = 0; s < samples; s++) {
@@ -62,4 +55,4 @@ export const smoothgrad: MethodSpec = {
     }
     return { scores, diagnostics: { noiseStddev: sigma } };
   },
-};
+});

@@ -1,7 +1,9 @@
 /**
  * The contract between `explain()` and the attribution methods. A method is one file exporting a
- * {@link MethodSpec}; `registry.ts` lists them. `explain()` resolves the text, target, contrast and
- * output, validates the options against `options`, and hands the method a {@link MethodContext}.
+ * {@link MethodSpec} made with `defineMethod` (define.ts); `registry.ts` lists them. `explain()`
+ * resolves the text, target, contrast and output, validates the options against `options`, and hands
+ * the method a {@link MethodContext} whose `params` type is read off those option specs
+ * ({@link ParamsOf}).
  *
  * @module
  */
@@ -22,6 +24,38 @@ export interface OptionSpec {
   alsoAccepts?: readonly string[];
   description: string;
 }
+
+/**
+ * The value an option takes in `ctx.params`, read off its spec: a number for integer and number
+ * options, one of `values` (or any string) for string options, a boolean for boolean options, plus
+ * the strings in `alsoAccepts`.
+ */
+export type OptionValue<S extends OptionSpec> =
+  | (S["type"] extends "integer" | "number" ? number
+    : S["type"] extends "boolean" ? boolean
+    : S extends { values: readonly (infer V)[] } ? V
+    : string)
+  | (S extends { alsoAccepts: readonly (infer A)[] } ? A : never);
+
+/**
+ * The `params` a method with these option specs receives: every option with a default is present,
+ * an option whose default is `undefined` is present only when the caller set it (as
+ * `validateOptions` fills them in).
+ */
+export type ParamsOf<O extends readonly OptionSpec[]> =
+  & {
+    readonly [S in O[number] as S extends { default: undefined } ? never : S["name"]]: OptionValue<
+      S
+    >;
+  }
+  & {
+    readonly [S in O[number] as S extends { default: undefined } ? S["name"] : never]?: OptionValue<
+      S
+    >;
+  };
+
+/** Validated method options, by name, when the method is not known statically. */
+export type Params = Readonly<Record<string, unknown>>;
 
 /** What a method needs from the model. */
 export interface Capabilities {
@@ -44,15 +78,15 @@ export interface Objective {
   position: number;
 }
 
-/** What a method is given. */
-export interface MethodContext {
+/** What a method is given; `P` is the type of its validated options. */
+export interface MethodContext<P = Params> {
   model: Model;
   /** Token ids of the input, special tokens included. */
   ids: readonly number[];
   tokens: readonly Token[];
   objective: Objective;
   /** Validated options, defaults filled in. */
-  params: Readonly<Record<string, unknown>>;
+  params: P;
   signal?: AbortSignal;
   /**
    * Reports progress (`done` of `total` units of work) and throws an AbortError if the signal is
@@ -78,8 +112,8 @@ export interface MethodResult {
   views?: Record<string, unknown>;
 }
 
-/** An attribution method. */
-export interface MethodSpec {
+/** An attribution method; `P` is the type of its validated options (see `defineMethod`). */
+export interface MethodSpec<P = Params> {
   /** Kebab-case id, e.g. `integrated-gradients`. */
   id: string;
   kind: "gradient" | "perturbation" | "internals";
@@ -89,5 +123,8 @@ export interface MethodSpec {
   paper?: string;
   options: readonly OptionSpec[];
   needs: Capabilities;
-  run(ctx: MethodContext): Promise<MethodResult>;
+  run(ctx: MethodContext<P>): Promise<MethodResult>;
 }
+
+/** A method as `/v1/methods` and `--list-methods` describe it: its spec without `run`. */
+export type MethodInfo = Omit<MethodSpec, "run">;

@@ -1,0 +1,39 @@
+import assert from "node:assert/strict";
+import { loadModel } from "./model.ts";
+import { createExplainer } from "./explainer.ts";
+import { explain } from "./explain.ts";
+import { occlusion } from "./methods/occlusion.ts";
+import { lime } from "./methods/lime.ts";
+import { UnknownMethodError } from "./errors.ts";
+
+const fixture = new URL("../../../testdata/models/distilbert-tiny-opset14/", import.meta.url);
+
+Deno.test("an explainer over a subset runs its methods as explain() does and refuses the others", async () => {
+  const model = await loadModel(fixture);
+  try {
+    const subset = createExplainer([occlusion, lime]);
+    assert.deepEqual(subset.methods.ids, ["occlusion", "lime"]);
+    const text = "The movie was surprisingly good";
+    for (
+      const [method, params] of [["occlusion", { window: 2 }], ["lime", { samples: 40 }]] as const
+    ) {
+      const mine = await subset.explain(model, text, { method, params });
+      const full = await explain(model, text, { method, params });
+      assert.deepEqual(mine.scores, full.scores, method);
+      assert.deepEqual(mine.method, full.method, method);
+      assert.deepEqual(mine.words, full.words, method);
+    }
+    for (const method of ["saliency", "attention"]) {
+      await assert.rejects(subset.explain(model, text, { method }), (e: unknown) => {
+        assert.ok(e instanceof UnknownMethodError);
+        assert.equal(e.message, `Unknown method "${method}": known methods are occlusion, lime`);
+        return true;
+      });
+    }
+    // warmUp skips what the explainer does not have.
+    assert.deepEqual(await subset.warmUp(model), []);
+    assert.deepEqual(await subset.warmUp(model, ["occlusion", "saliency"]), ["occlusion"]);
+  } finally {
+    await model.release();
+  }
+});
