@@ -19,7 +19,7 @@
 import { type ConnectionOptions, Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { CorpusSummary } from "@glassbox/eval";
-import { UsageError } from "../args.ts";
+import { UsageError } from "../flags.ts";
 
 /** What every worker of a job runs, and how the job was made. */
 export interface JobSettings {
