@@ -1,14 +1,16 @@
 /**
  * Integrated gradients with `steps: "auto"`: the path integral by nested Clenshaw-Curtis rules
- * (numerics/nested.ts) on 3, 5, 9, 17 and 33 points, which include both ends of the path. The
+ * (numerics/nested.ts) on 5, 9, 17 and 33 points, which include both ends of the path. The
  * rows at the baseline (alpha = 0) and the input (alpha = 1) give f(baseline) and f(input) and
  * their gradients count towards the integral, and every refinement adds only the new points, so a
  * run that stops at P points costs P model rows, against 52 for the fixed default (50 points plus
- * the two ends). It stops at the first rule from 5 points on whose completeness gap is within
+ * the two ends). It starts with the 5-point rule (one model call; its 3-point subset gives the
+ * first error estimate) and stops at the first rule whose completeness gap is within
  * tolerance, |sum(scores) - (f(x) - f(x0))| <= tolerance * |f(x) - f(x0)| (or under the float32
  * noise floor); the cap of 33 points keeps it under the fixed default's cost whatever happens.
- * `diagnostics.errorEstimate` is the nested estimate sum_i |S_i(P) - S_i(P / 2)| for the rule
- * before, an upper guide to the per-token error the completeness gap alone cannot see.
+ * `diagnostics.errorEstimate` is sum_i |S_i - S'_i| between the last rule's scores S and the
+ * coarser rule's S': an estimate of the coarser rule's per-token error (so a cautious one for the
+ * last), which the completeness gap alone cannot show when token errors cancel.
  *
  * @module
  */
@@ -60,8 +62,9 @@ export async function adaptiveIntegratedGradients(
     Math.abs(gap(rule)) <= Math.max(tolerance * Math.abs(fx - fx0), NOISE_FLOOR);
   const { rules, accepted } = await integrateNested(
     evaluate,
-    (rule) => rule.points >= 5 && within(rule),
+    within,
     AUTO_MAX_POINTS,
+    5,
   );
   const last = rules[rules.length - 1];
   return {

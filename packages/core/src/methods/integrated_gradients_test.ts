@@ -90,7 +90,7 @@ Deno.test("integrated-gradients: steps auto stops within tolerance with fewer st
     assert.ok(Math.abs(diagnostics!.convergenceDelta!) <= Math.max(0.01 * Math.abs(change), 1e-6));
     // Nested rules: the cost is the last rule's point count, both ends included.
     const tried = diagnostics!.stepsTried as number[];
-    assert.deepEqual(tried, [3, 5, 9, 17, 33].slice(0, tried.length));
+    assert.deepEqual(tried, [5, 9, 17, 33].slice(0, tried.length));
     assert.equal(diagnostics!.steps, tried.at(-1));
     assert.ok(tried.at(-1)! <= 17, `steps ${diagnostics!.steps}`);
     assert.equal(ctx.counters.backward, tried.at(-1), "every point evaluated once");
@@ -107,7 +107,7 @@ Deno.test("integrated-gradients: steps auto never costs more rows than the fixed
     params: { steps: "auto", tolerance: 0 },
   });
   const { scores, diagnostics } = await integratedGradients.run(ctx);
-  assert.deepEqual(diagnostics!.stepsTried, [3, 5, 9, 17, 33]);
+  assert.deepEqual(diagnostics!.stepsTried, [5, 9, 17, 33]);
   assert.equal(ctx.counters.backward, 33);
   assert.equal(diagnostics!.converged, false);
   assert.ok(relativeL2(scores, text.integrated_gradients_gl50 as number[]) < 0.05);

@@ -47,6 +47,8 @@ export function nestedPointCounts(maxPoints: number): number[] {
  *   the same length.
  * @param accept Whether to stop at this rule.
  * @param maxPoints Cap on the number of evaluations, >= 3.
+ * @param minPoints The first rule has the fewest points >= minPoints, all evaluated in one call
+ *   (the rule before it, from a subset of them, only gives its `change`).
  *
  * @example The integral of (x^4, 1) is (1/5, 1), exact from 5 points
  * ```ts
@@ -63,10 +65,13 @@ export async function integrateNested(
   evaluate: (alphas: Float64Array) => Promise<Float64Array[]>,
   accept: (rule: NestedRule, rules: readonly NestedRule[]) => boolean,
   maxPoints: number,
+  minPoints = 3,
 ): Promise<NestedResult> {
   const rules: NestedRule[] = [];
   let values: Float64Array[] = [];
+  let previous: Float64Array | undefined;
   for (const points of nestedPointCounts(maxPoints)) {
+    if (points < minPoints && points * 2 - 1 <= maxPoints) continue;
     const { alphas, weights } = clenshawCurtis(points);
     // Nodes of the previous rule sit at the even indices of this one.
     const fresh = values.length ? alphas.filter((_, j) => j % 2 === 1) : alphas;
@@ -77,17 +82,27 @@ export async function integrateNested(
     values = values.length
       ? Array.from(alphas, (_, j) => j % 2 === 0 ? values[j / 2] : got[(j - 1) / 2])
       : got;
-    const integral = new Float64Array(values[0].length);
-    values.forEach((v, j) => {
-      for (let i = 0; i < integral.length; i++) integral[i] += weights[j] * v[i];
-    });
-    const previous = rules.at(-1)?.integral;
+    if (!previous && points > 3) previous = apply(values.filter((_, j) => j % 2 === 0));
+    const integral = apply(values, weights);
     const change = previous
-      ? integral.reduce((s, v, i) => s + Math.abs(v - previous[i]), 0)
+      ? integral.reduce((s, v, i) => s + Math.abs(v - previous![i]), 0)
       : Infinity;
+    previous = integral;
     const rule = { points, integral, change };
     rules.push(rule);
     if (accept(rule, rules)) return { rules, accepted: true };
   }
   return { rules, accepted: false };
+}
+
+/** sum_j w_j v_j with the Clenshaw-Curtis weights for values.length points (unless given). */
+function apply(
+  values: Float64Array[],
+  weights = clenshawCurtis(values.length).weights,
+): Float64Array {
+  const integral = new Float64Array(values[0].length);
+  values.forEach((v, j) => {
+    for (let i = 0; i < integral.length; i++) integral[i] += weights[j] * v[i];
+  });
+  return integral;
 }

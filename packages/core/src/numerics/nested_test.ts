@@ -55,3 +55,25 @@ Deno.test("nested: stops at the first accepted rule and respects the cap", async
     message: 'Cannot integrate: "maxPoints" must be an integer >= 3, current value is 2',
   });
 });
+
+Deno.test("nested: minPoints evaluates the first rule in one call and keeps its change", async () => {
+  const all = recorder();
+  const full = await integrateNested(all.evaluate, () => false, 33);
+  const calls: number[] = [];
+  const some = recorder();
+  const skipped = await integrateNested(
+    (alphas) => {
+      calls.push(alphas.length);
+      return some.evaluate(alphas);
+    },
+    () => false,
+    33,
+    5,
+  );
+  assert.deepEqual(calls, [5, 4, 8, 16]);
+  assert.deepEqual(skipped.rules.map((r) => r.points), [5, 9, 17, 33]);
+  skipped.rules.forEach((r, k) => {
+    assert.ok(Math.abs(r.change - full.rules[k + 1].change) < 1e-15);
+    r.integral.forEach((v, i) => assert.ok(Math.abs(v - full.rules[k + 1].integral[i]) < 1e-15));
+  });
+});
