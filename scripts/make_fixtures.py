@@ -3,6 +3,11 @@
 Models (Hugging Face layout, random seeded weights, real tokenizers):
     distilbert-tiny-opset14, distilbert-tiny-opset17   same weights; LayerNorm is decomposed at 14 and
                                                         the LayerNormalization op at 17
+    distilbert-tiny-opset11                             the same weights exported as Optimum exports a
+                                                        DistilBERT classifier: opset 11 (attribute axes,
+                                                        decomposed LayerNorm), inputs input_ids and
+                                                        attention_mask, output logits, dynamic batch and
+                                                        sequence axes, constant folding
     gpt2-tiny-opset14, gpt2-tiny-opset17               same weights as each other
     gpt2-tiny-attentions                               gpt2-tiny-opset14's weights; the graph also outputs
                                                         every layer's attention probabilities as
@@ -29,7 +34,13 @@ reference.json, per model and text (attention mask all ones, the model cast to f
     gradient_x_input_probability      gradient_x_input with F = softmax(logits at position)[target_id]
     gradient_x_input_log_probability  gradient_x_input with F = log_softmax(logits at position)[target_id]
     gradient_x_input_contrast         gradient_x_input with F = logit[target_id] - logit[contrast_id]
-    attentions (gpt2-tiny-attentions only)  [layer][head][query][key] attention probabilities
+    attentions                        [layer][head][query][key] attention probabilities
+    neurons                           [layer][token][k] the MLP activations after the non-linearity: the
+                                      input of the down-projection (GPT-2 mlp.c_proj, DistilBERT ffn.lin2)
+    logit_lens (causal LMs)           per layer l = 0 (the embedding sum wte + wpe) .. L (the last
+                                      block's output): softmax(ln_f(h_l) @ wte^T) at every position,
+                                      {ids, probabilities} of its top 6 per position, and
+                                      target_probability, the target's probability at `position`
 
 Usage (from the repository root): /usr/bin/python3 scripts/make_fixtures.py
 """
@@ -131,7 +142,44 @@ class Reference:
         return scores, (scores.sum() - (f_e[0] - f_0[0])).item()
 
 
-def reference_for(model, text, input_ids, tokens, with_attentions):
+def internals(ref, target):
+    """Attention probabilities, MLP activations and (causal LMs) the logit lens, read with hooks."""
+    model = ref.model
+    blocks = model.transformer.h if ref.causal else model.distilbert.transformer.layer
+    neurons, residual, hooks = [], [], []
+    for block in blocks:
+        down = block.mlp.c_proj if ref.causal else block.ffn.lin2
+        hooks.append(down.register_forward_hook(lambda m, inputs, out: neurons.append(inputs[0][0])))
+        if ref.causal:
+            hooks.append(block.register_forward_hook(lambda m, inputs, out: residual.append(out[0][0])))
+    if ref.causal:
+        hooks.append(blocks[0].register_forward_pre_hook(lambda m, inputs: residual.insert(0, inputs[0][0])))
+    try:
+        with torch.no_grad():
+            _, attentions = ref.logits(ref.E[None], output_attentions=True)
+    finally:
+        for hook in hooks:
+            hook.remove()
+    entry = {
+        "attentions": [a[0].tolist() for a in attentions],
+        "neurons": [a.tolist() for a in neurons],
+    }
+    if ref.causal:
+        lens = []
+        with torch.no_grad():
+            for h in residual:
+                probs = torch.softmax(model.transformer.ln_f(h) @ model.transformer.wte.weight.t(), -1)
+                top = torch.topk(probs, 6, dim=-1)
+                lens.append({
+                    "ids": top.indices.tolist(),
+                    "probabilities": top.values.tolist(),
+                    "target_probability": probs[ref.position, target].item(),
+                })
+        entry["logit_lens"] = lens
+    return entry
+
+
+def reference_for(model, text, input_ids, tokens):
     ref = Reference(model, input_ids)
     with torch.no_grad():
         logits = ref.logits(ref.E[None])[0]
@@ -167,10 +215,7 @@ def reference_for(model, text, input_ids, tokens, with_attentions):
         "gradient_x_input_log_probability": gxi(lambda z: torch.log_softmax(z, -1)[:, target]),
         "gradient_x_input_contrast": gxi(lambda z: z[:, target] - z[:, contrast]),
     }
-    if with_attentions:
-        with torch.no_grad():
-            _, attentions = ref.logits(ref.E[None], output_attentions=True)
-        entry["attentions"] = [a[0].tolist() for a in attentions]
+    entry.update(internals(ref, target))
     return entry
 
 
@@ -180,7 +225,7 @@ def write_fixture(name, model, cfg, opset, with_attentions=False):
     encoded = hf.deno_tokenize(model_dir, TEXTS)
     double = hf.build_model(cfg).double().eval()
     double.load_state_dict(model.state_dict())
-    texts = [reference_for(double, t, e["ids"], e["tokens"], with_attentions)
+    texts = [reference_for(double, t, e["ids"], e["tokens"])
              for t, e in zip(TEXTS, encoded)]
     hf.write_json(os.path.join(model_dir, "reference.json"), {
         "model": name,
@@ -206,6 +251,7 @@ def main():
     ops17 = write_fixture("distilbert-tiny-opset17", bert, bert_cfg, 17)
     if "LayerNormalization" in ops14 or "LayerNormalization" not in ops17:
         raise RuntimeError("expected LayerNormalization only in the opset 17 export")
+    write_fixture("distilbert-tiny-opset11", bert, bert_cfg, 11)
 
     gpt2_cfg = hf.gpt2_config(n_embd=16, n_layer=2, n_head=2)
     gpt2 = randomize(hf.build_model(gpt2_cfg), seed=2).eval()

@@ -14,8 +14,8 @@ import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import type { Explanation } from "@glassbox/core";
 import { formatScore, maxAbsScore, scoreColor } from "@glassbox/render/palette";
-import { displayUnits, type Level } from "../packages/render/units.ts";
-import { build, DIST } from "../packages/widget/build.ts";
+import { displayUnits, type Level } from "@glassbox/render/units";
+import { build, DIST } from "@glassbox/widget/build";
 import { CHROMIUM, explanationOf, hasChromium, launch, open, startApi } from "./widget_browser.ts";
 
 const ROOT = new URL("../", import.meta.url);
@@ -316,12 +316,8 @@ Deno.test({
     await t.step("method switcher lists /v1/methods and switching recolours", async () => {
       const options = await widget.locator("select").first().locator("option").allTextContents();
       assert.deepEqual(options, ids);
-      const other = ["gradient-x-input", "saliency", "attention"].find((id) => ids.includes(id)) ??
-        ids.find((id) => id !== "occlusion");
-      if (!other) {
-        console.warn("NOTICE: the API lists one method only; method switch not exercised");
-        return;
-      }
+      const other = "gradient-x-input";
+      assert.ok(ids.includes(other), `/v1/methods lists ${other}`);
       await widget.locator("select").first().selectOption(other);
       await explanationOf(page, (e) => e.method.id === other);
       const expected = await apiExplain(api.origin, {
@@ -503,10 +499,7 @@ Deno.test({
     });
 
     await t.step("on-device gradient method gives the API's scores within 1e-5", async () => {
-      if (!ids.includes("gradient-x-input")) {
-        console.warn("NOTICE: no gradient-x-input method yet; on-device gradients not exercised");
-        return;
-      }
+      assert.ok(ids.includes("gradient-x-input"), "/v1/methods lists gradient-x-input");
       // This page's CSP adds 'unsafe-eval': core parses ONNX graphs with protobufjs, whose
       // generated decoders are compiled with new Function (see docs/widget.md).
       const device = await open(context, `${site.origin}/device-gradients.html`);
@@ -525,7 +518,7 @@ Deno.test({
       async () => {
         const canned = await open(context, `${site.origin}/fake.html`);
         const progress = canned.locator("glassbox-explain progress");
-        await progress.waitFor({ timeout: 5_000 });
+        await progress.waitFor({ timeout: 30_000 });
         assert.equal(await progress.getAttribute("aria-label"), "Computing attention");
         assert.equal(await progress.getAttribute("max"), "4");
         const e = await explanationOf(canned, (e) => e.attention !== undefined);

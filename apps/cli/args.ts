@@ -1,8 +1,8 @@
 /**
- * Parsing the `explain` command line into core options. Fixed flags follow the CLI contract in
- * ARCHITECTURE.md; any other `--some-option VALUE` becomes the method option `someOption`, so every
- * option a method declares can be set without the CLI knowing it (the method then rejects unknown ones
- * with a message that lists what it takes).
+ * Parsing the `explain` command line into core options. The fixed flags are the ones the README's
+ * "The CLI" section and `--help` document; any other `--some-option VALUE` becomes the method option
+ * `someOption`, so every option a method declares can be set without the CLI knowing it (the method
+ * then rejects unknown ones with a message that lists what it takes).
  *
  * @module
  */

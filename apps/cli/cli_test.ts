@@ -2,7 +2,8 @@
  * The `explain` command as a user runs it: a real process, its stdout, stderr and exit code.
  */
 import assert from "node:assert/strict";
-import { checkSchema, type SchemaNode } from "../../packages/core/src/testing/schema_check.ts";
+import { forwardLogits, loadModel } from "@glassbox/core";
+import { checkSchema, type SchemaNode } from "@glassbox/core/testing/schema_check";
 
 const ROOT = new URL("../../", import.meta.url);
 const MAIN = new URL("main.ts", import.meta.url).pathname;
@@ -10,6 +11,21 @@ const FIXTURE = new URL("testdata/models/distilbert-tiny-opset14/", ROOT).pathna
 const schema: SchemaNode = JSON.parse(
   await Deno.readTextFile(new URL("packages/core/explanation.schema.json", ROOT)),
 );
+
+/** The fixture's target logits and probabilities on id rows, from core's forward pass in-process. */
+async function fixtureOutputs(rows: number[][], target: number) {
+  const model = await loadModel(FIXTURE);
+  try {
+    const { logits, vocab } = await forwardLogits(model, rows);
+    return rows.map((_, r) => {
+      const z = logits.subarray(r * vocab, (r + 1) * vocab);
+      const total = z.reduce((s, v) => s + Math.exp(v), 0);
+      return { logit: z[target], probability: Math.exp(z[target]) / total };
+    });
+  } finally {
+    await model.release();
+  }
+}
 
 async function explain(...args: string[]) {
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
@@ -34,9 +50,15 @@ Deno.test("json output is a valid Explanation; text output without a terminal ca
   const text = await explain("--model", FIXTURE, "What a wonderful day");
   assert.equal(text.code, 0, text.stderr);
   assert.ok(!text.stdout.includes("\x1b["), "no ANSI codes when stdout is not a terminal");
+  // Occlusion, window 1: each ordinary token's score is the target logit with the token minus
+  // the target logit without it; special tokens are never removed.
+  const ids: number[] = e.tokens.map((t: { id: number }) => t.id);
+  const rows = [ids, ...ids.map((_, i) => ids.filter((_, j) => j !== i))];
+  const [full, ...without] = await fixtureOutputs(rows, e.target.id);
   for (const [i, t] of e.tokens.entries()) {
     if (!t.special) assert.ok(text.stdout.includes(`${t.text}(`), `token ${t.text} with its score`);
-    assert.ok(typeof e.scores[i] === "number");
+    const expected = t.special ? 0 : full.logit - without[i].logit;
+    assert.ok(Math.abs(e.scores[i] - expected) < 1e-5, `${t.text}: ${e.scores[i]} vs ${expected}`);
   }
 });
 
@@ -159,5 +181,26 @@ Deno.test("--faithfulness: removing the top token drops the probability by occlu
     Math.abs(first.value - Math.max(...free)) < 1e-6,
     `${first.value} vs ${Math.max(...free)}`,
   );
-  assert.equal(typeof f.deletion.auc, "number");
+  // The deletion curve: the target probability as the tokens are deleted in score order, one per
+  // point (four ordinary tokens), and its trapezoid area.
+  const ids: number[] = e.tokens.map((t: { id: number }) => t.id);
+  const order = e.tokens.map((_: unknown, i: number) => i).filter((i: number) =>
+    !e.tokens[i].special
+  )
+    .sort((a: number, b: number) => e.scores[b] - e.scores[a] || a - b);
+  assert.equal(order.length, 4);
+  const rows = [0, 1, 2, 3, 4].map((k) => ids.filter((_, i) => !order.slice(0, k).includes(i)));
+  const curve = (await fixtureOutputs(rows, e.target.id)).map((o) => o.probability);
+  assert.deepEqual(f.deletion.points.map((p: { fraction: number }) => p.fraction), [
+    0,
+    0.25,
+    0.5,
+    0.75,
+    1,
+  ]);
+  f.deletion.points.forEach((p: { value: number }, k: number) =>
+    assert.ok(Math.abs(p.value - curve[k]) < 1e-6, `deletion point ${k}: ${p.value} vs ${curve[k]}`)
+  );
+  const auc = curve.slice(1).reduce((s, v, k) => s + 0.25 * (v + curve[k]) / 2, 0);
+  assert.ok(Math.abs(f.deletion.auc - auc) < 1e-6, `deletion AUC ${f.deletion.auc} vs ${auc}`);
 });

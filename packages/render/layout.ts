@@ -10,7 +10,7 @@
  * @module
  */
 
-import type { Explanation } from "../core/src/explanation.ts";
+import type { Explanation } from "@glassbox/core/explanation";
 import { estimateWidth, type FontChain, MISSING_GLYPH_EM } from "./font_metrics.ts";
 import { registeredFontChain } from "./fonts.ts";
 import {

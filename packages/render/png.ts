@@ -8,7 +8,7 @@
  */
 
 import { initWasm, Resvg } from "@resvg/resvg-wasm";
-import type { Explanation } from "../core/src/explanation.ts";
+import type { Explanation } from "@glassbox/core/explanation";
 import { registeredFontBytes, registeredFontChain, registerFonts } from "./fonts.ts";
 import { layoutExplanation, type RenderOptions } from "./layout.ts";
 import { encodePng } from "./png_encode.ts";

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Explanation } from "../core/src/explanation.ts";
+import type { Explanation } from "@glassbox/core/explanation";
 import {
   type Item,
   type Layout,

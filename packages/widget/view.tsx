@@ -15,7 +15,7 @@ import {
   scoreColor,
   textColorOn,
 } from "@glassbox/render/palette";
-import { type DisplayUnit, displayUnits, type Level } from "../render/units.ts";
+import { type DisplayUnit, displayUnits, type Level } from "@glassbox/render/units";
 import type { Backend, ExplainRequest, MethodInfo, MethodOption, Progress } from "./backend.ts";
 
 /** What the element's attributes say. */

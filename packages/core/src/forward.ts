@@ -1,14 +1,14 @@
 /**
  * Batched forward passes: many id sequences in, the logits at one position per sequence out. Inputs
- * are fed by the names the graph declares (`input_ids`, `attention_mask`, `token_type_ids`,
- * `position_ids`, empty `past_key_values.*`), sequences are right-padded, and batches are sized so the
- * logits tensor of a causal LM ([batch, sequence, vocabulary]) stays within a memory budget.
+ * are fed as {@link feedsFor} plans them from the graph's declared inputs, sequences are
+ * right-padded, and batches are sized so the logits tensor of a causal LM ([batch, sequence,
+ * vocabulary]) stays within a memory budget.
  *
  * @module
  */
 import type { Model } from "./model.ts";
-import type { TensorData } from "./session.ts";
 import { AbortError } from "./errors.ts";
+import { feedsFor } from "./feeds.ts";
 import { POSITION_INPUT, positionHeadSession } from "./internals/position_head.ts";
 
 /** Largest batch in one run. */
@@ -23,50 +23,6 @@ export interface ForwardOptions {
   signal?: AbortSignal;
   /** Called after each batch with the number of rows done. */
   onBatch?: (done: number, total: number) => void;
-}
-
-/** Builds the feeds a model's graph declares for a right-padded batch. */
-export function feedsFor(
-  model: Model,
-  rows: readonly (readonly number[])[],
-): Record<string, TensorData> {
-  const batch = rows.length;
-  const length = Math.max(1, ...rows.map((r) => r.length));
-  const pad = BigInt(model.tokenizer.specialIds.pad ?? model.tokenizer.specialIds.eos ?? 0);
-  const ids = new BigInt64Array(batch * length).fill(pad);
-  const mask = new BigInt64Array(batch * length);
-  const positions = new BigInt64Array(batch * length);
-  rows.forEach((row, b) => {
-    for (let i = 0; i < row.length; i++) {
-      ids[b * length + i] = BigInt(row[i]);
-      mask[b * length + i] = 1n;
-    }
-    for (let i = 0; i < length; i++) {
-      positions[b * length + i] = BigInt(Math.min(i, Math.max(0, row.length - 1)));
-    }
-  });
-  const feeds: Record<string, TensorData> = {};
-  const dims = [batch, length];
-  for (const input of model.session.inputs) {
-    const name = input.name;
-    if (name === "input_ids") feeds[name] = { type: "int64", data: ids, dims };
-    else if (name === "attention_mask") feeds[name] = { type: "int64", data: mask, dims };
-    else if (name === "token_type_ids") {
-      feeds[name] = { type: "int64", data: new BigInt64Array(batch * length), dims };
-    } else if (name === "position_ids") feeds[name] = { type: "int64", data: positions, dims };
-    else if (name.startsWith("past_key_values") || name.startsWith("past.")) {
-      const shape = input.shape.map((d, i) => (i === 0 ? batch : typeof d === "number" ? d : 0));
-      feeds[name] = { type: "float32", data: new Float32Array(0), dims: shape };
-    } else if (name === "use_cache_branch") {
-      feeds[name] = { type: "bool", data: new Uint8Array([0]), dims: [1] };
-    } else {
-      throw new TypeError(
-        `Cannot run model ${model.id}: its graph takes an input "${name}" glassbox does not know how to feed ` +
-          `(known: input_ids, attention_mask, token_type_ids, position_ids, past_key_values.*)`,
-      );
-    }
-  }
-  return feeds;
 }
 
 /** The name of the logits output. */

@@ -54,7 +54,11 @@ export interface Model {
     bytes: Uint8Array,
     externalData?: { path: string; data: Uint8Array }[],
   ): Promise<ModelSession>;
-  /** Per-model cache of derived artefacts (gradient graphs, tapped graphs), keyed by purpose. */
+  /**
+   * Per-model cache of derived artefacts (gradient runners, the tapped graph, the logit lens, the
+   * position head), keyed by purpose; filled through `memoDerived` (derived.ts), which says which
+   * failures are remembered.
+   */
   derived: Map<string, Promise<unknown>>;
   /** Directory for an on-disk cache of derived graphs, when the caller allows one. */
   cacheDir?: string;

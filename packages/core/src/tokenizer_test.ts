@@ -188,6 +188,16 @@ Deno.test("byte-level BPE behind a Llama-3 style Split pre-tokenizer keeps exact
       text,
       JSON.stringify(text),
     );
+    // Each token's span is exactly what its bytes decode to. A piece holding only part of a
+    // character has an empty span: it is decoded with the piece before it, which owns the character.
+    for (let i = 0; i < tokens.length;) {
+      let j = i + 1;
+      while (j < tokens.length && tokens[j].start === tokens[j].end) j++;
+      const span = text.slice(tokens[i].start, tokens[j - 1].end);
+      const decoded = llama.decode(tokens.slice(i, j).map((t) => t.id));
+      assert.equal(span, decoded, `${JSON.stringify(text)}: tokens ${i}-${j - 1}`);
+      i = j;
+    }
   }
   const digits = llama.encode("12345 apples");
   assert.deepEqual(digits.tokens.map((t) => t.text).slice(0, 2), ["123", "45"]);

@@ -7,8 +7,8 @@
  * reverse pass of {@link differentiate} appends dJ/d(inputs_embeds).
  *
  * Inputs of the built graph: `inputs_embeds`, the model's own inputs other than the ids it no longer
- * needs (attention_mask, token_type_ids, position_ids, empty past_key_values.*; `input_ids` only when
- * something besides the embedding still reads it), `glassbox_target` and `glassbox_contrast` (int64
+ * needs (fed as `feeds.ts` plans them; `input_ids` only when something besides the embedding still
+ * reads it), `glassbox_target` and `glassbox_contrast` (int64
  * [batch]), `glassbox_contrast_weight` (float [batch]: 1 with a contrast, 0 without) and, for causal
  * LMs, `glassbox_position` (int64 scalar). Outputs: `glassbox_objective` [batch] and
  * `glassbox_gradient` [batch, seq, hidden].
@@ -20,7 +20,9 @@ import { UnsupportedOpError } from "../errors.ts";
 import { attr, OnnxGraph, valueInfo } from "../onnx/graph.ts";
 import { DataType, type NodeProto, type ValueInfo } from "../onnx/proto.ts";
 import type { ModelSession, TensorData, TensorType } from "../session.ts";
-import { differentiate, Emitter } from "./builder.ts";
+import { type FeedPlan, feedRows, findWordEmbedding, isConstant, planFeeds } from "../feeds.ts";
+import { differentiate } from "./builder.ts";
+import { Emitter } from "./emitter.ts";
 import { probe } from "./probe.ts";
 
 /** Names of the tensors the gradient graph adds. */
@@ -61,37 +63,17 @@ const tensorTypes: Record<number, TensorType> = {
   [DataType.BOOL]: "bool",
 };
 
-/** Ops that pass token ids through unchanged (reshaped or cast), as exports do before the lookup. */
-const ID_PRESERVING = new Set(["Reshape", "Cast", "Unsqueeze", "Squeeze", "Flatten", "Identity"]);
-
-/** Is `name` the graph input `input_ids`, possibly reshaped or cast (not, say, a position range)? */
-function carriesIds(g: OnnxGraph, name: string): boolean {
-  for (let depth = 0; depth < 8; depth++) {
-    if (name === "input_ids") return true;
-    const node = g.producer(name);
-    if (!node || !ID_PRESERVING.has(node.op_type!)) return false;
-    name = node.input![0];
-  }
-  return false;
-}
-
-/** Finds the Gather that looks token ids up in a [vocab, hidden] float matrix. */
+/** The word-embedding Gather to cut at; its table must hold float32 values. */
 function findEmbedding(g: OnnxGraph): NodeProto {
-  const candidates = g.findNodes((n) => {
-    if (n.op_type !== "Gather" || n.domain) return false;
-    const table = g.initializer(n.input![0]);
-    return table?.dims?.length === 2 && carriesIds(g, n.input![1]);
-  });
-  if (candidates.length === 0) {
+  const embedding = findWordEmbedding(g);
+  if (!embedding) {
     throw new UnsupportedOpError(
       "Gather",
       "",
       "the graph has no word-embedding Gather (a [vocab, hidden] initializer indexed by input_ids) to cut at",
     );
   }
-  const size = (n: NodeProto) => Number(g.initializer(n.input![0])!.dims![0]);
-  const gather = candidates.reduce((a, b) => (size(b) > size(a) ? b : a));
-  const table = g.initializer(gather.input![0])!;
+  const { node: gather, table } = embedding;
   if (table.data_type === DataType.FLOAT16) {
     throw new UnsupportedOpError(
       "Gather",
@@ -107,14 +89,6 @@ function findEmbedding(g: OnnxGraph): NodeProto {
     );
   }
   return gather;
-}
-
-/** True when the tensor is computed from initializers and constants only. */
-function isConstant(g: OnnxGraph, name: string, depth = 0): boolean {
-  if (g.initializer(name)) return true;
-  const node = g.producer(name);
-  if (!node || depth > 4) return false;
-  return (node.input ?? []).every((i) => !i || isConstant(g, i, depth + 1));
 }
 
 function declaredShape(v: ValueInfo): (number | string)[] {
@@ -153,86 +127,27 @@ function externalizeWeights(g: OnnxGraph, onnx: Uint8Array): string {
   return file;
 }
 
+/** The names the gradient graph's runner feeds itself; the rest are the model's own inputs. */
+export const OWN_INPUTS: ReadonlySet<string> = new Set(Object.values(GRADIENT_IO));
+
 /**
- * Feeds for the gradient graph's model inputs: ids, mask, token types, positions and empty past
- * key/values, by the names Hugging Face exports use.
+ * Feeds for the gradient graph's model inputs (ids, mask, token types, positions, empty past), for
+ * `batch` rows of the same ids.
  *
- * @throws TypeError naming an input it does not know how to fill.
+ * @throws TypeError naming an input glassbox cannot fill.
  */
 export function modelFeeds(
-  inputs: GradientGraph["inputs"],
+  plan: FeedPlan,
   batch: number,
-  seq: number,
   ids: readonly number[],
   mask?: readonly number[],
 ): Record<string, TensorData> {
-  const feeds: Record<string, TensorData> = {};
-  const integer = (
-    type: TensorType,
-    values: (i: number, j: number) => number,
-    dims: number[],
-  ): TensorData => {
-    const n = dims.reduce((a, b) => a * b, 1);
-    const inner = dims[dims.length - 1] || 1;
-    if (type === "int64") {
-      return {
-        type,
-        dims,
-        data: BigInt64Array.from(
-          { length: n },
-          (_, k) => BigInt(values(Math.floor(k / inner), k % inner)),
-        ),
-      };
-    }
-    if (type === "float32") {
-      return {
-        type,
-        dims,
-        data: Float32Array.from({ length: n }, (_, k) => values(Math.floor(k / inner), k % inner)),
-      };
-    }
-    if (type === "bool") {
-      return {
-        type,
-        dims,
-        data: Uint8Array.from({ length: n }, (_, k) => values(Math.floor(k / inner), k % inner)),
-      };
-    }
-    return {
-      type: "int32",
-      dims,
-      data: Int32Array.from({ length: n }, (_, k) => values(Math.floor(k / inner), k % inner)),
-    };
-  };
-  for (const input of inputs) {
-    const { name, type } = input;
-    if (Object.values(GRADIENT_IO).includes(name as never)) continue;
-    if (name === "input_ids") feeds[name] = integer(type, (_, j) => ids[j], [batch, seq]);
-    else if (name === "attention_mask") {
-      feeds[name] = integer(type, (_, j) => mask?.[j] ?? 1, [batch, seq]);
-    } else if (name === "token_type_ids") feeds[name] = integer(type, () => 0, [batch, seq]);
-    else if (name === "position_ids") feeds[name] = integer(type, (_, j) => j, [batch, seq]);
-    else if (name === "use_cache_branch") {
-      feeds[name] = { type: "bool", dims: [1], data: new Uint8Array([0]) };
-    } else if (/^past|past_key_values/.test(name)) {
-      const dims = input.shape.map((d) => {
-        if (typeof d === "number") return d;
-        if (/batch/.test(d)) return batch;
-        if (/past|sequence|seq/.test(d)) return 0;
-        throw new TypeError(
-          `Cannot feed gradient graph input "${name}": its dimension "${d}" is unknown`,
-        );
-      });
-      feeds[name] = type === "float32"
-        ? { type, dims, data: new Float32Array(0) }
-        : { type: "float16", dims, data: new Uint16Array(0) };
-    } else {
-      throw new TypeError(
-        `Cannot feed gradient graph input "${name}": glassbox fills input_ids, attention_mask, token_type_ids, position_ids and past_key_values.*`,
-      );
-    }
-  }
-  return feeds;
+  return feedRows(plan, {
+    rows: Array.from({ length: batch }, () => ids),
+    // Every row has the same length: nothing is padded.
+    pad: 0,
+    masks: mask && Array.from({ length: batch }, () => mask),
+  });
 }
 
 /**
@@ -329,7 +244,8 @@ export async function buildGradientGraph(
     shape: declaredShape(v),
   }));
   const batch = 2, seq = 3;
-  const probeFeeds = modelFeeds(inputs, batch, seq, [1, 2, 3]);
+  const plan = planFeeds(inputs, "the gradient graph", OWN_INPUTS);
+  const probeFeeds = modelFeeds(plan, batch, Array.from({ length: seq }, (_, i) => i + 1));
   probeFeeds[io.embeds] = {
     type: "float32",
     dims: [batch, seq, hidden],

@@ -1,7 +1,7 @@
 /**
  * Runs a model's gradient graph: builds it once per model and objective kind (cached in
- * `model.derived`, and on disk under `model.cacheDir` when one is given), keeps its session, and
- * splits large requests into batches. Methods see plain Float32Arrays: embeddings in, gradients out.
+ * `model.derived` through `memoDerived`, and on disk under `model.cacheDir` when one is given), keeps
+ * its session, and splits large requests into batches. Methods see plain Float32Arrays: embeddings in, gradients out.
  *
  * @module
  */
@@ -10,11 +10,14 @@ import { AbortError } from "../errors.ts";
 import type { Model } from "../model.ts";
 import { OnnxGraph } from "../onnx/graph.ts";
 import { createSession, type TensorData } from "../session.ts";
+import { memoDerived } from "../derived.ts";
+import { planFeeds } from "../feeds.ts";
 import {
   buildGradientGraph,
   GRADIENT_IO,
   type GradientGraph,
   modelFeeds,
+  OWN_INPUTS,
   WEIGHTS_FILE,
 } from "./model_graph.ts";
 
@@ -35,7 +38,7 @@ export interface GradientRequest {
   contrastId?: number;
   /** Explained position (causal LMs); ignored by classifiers. */
   position: number;
-  /** 1 for real tokens, 0 for padding; all ones by default. */
+  /** 1 for attended tokens, 0 for masked ones (positions follow it, see feeds.ts); all ones by default. */
   attentionMask?: readonly number[];
   /** Most rows per backward run (batches are made equal); by default about 2048 tokens per run. */
   batchSize?: number;
@@ -112,17 +115,11 @@ async function cachedGraph(model: GradientModel, output: OutputKind): Promise<Gr
  * @param model A loaded model.
  * @param output logit, probability or log-probability.
  * @returns The runner (shared by every later call with the same model and output).
- * @throws UnsupportedOpError when the model cannot be differentiated.
+ * @throws UnsupportedOpError when the model cannot be differentiated (remembered: later calls get
+ *   the same error without a rebuild).
  */
 export function gradientRunner(model: GradientModel, output: OutputKind): Promise<GradientRunner> {
-  const key = `gradient:${output}`;
-  let runner = model.derived.get(key) as Promise<GradientRunner> | undefined;
-  if (!runner) {
-    runner = createRunner(model, output);
-    model.derived.set(key, runner);
-    runner.catch(() => model.derived.delete(key));
-  }
-  return runner;
+  return memoDerived(model, `gradient:${output}`, () => createRunner(model, output));
 }
 
 async function createRunner(model: GradientModel, output: OutputKind): Promise<GradientRunner> {
@@ -132,6 +129,7 @@ async function createRunner(model: GradientModel, output: OutputKind): Promise<G
   const table =
     OnnxGraph.parse(model.onnx).readFloat32(built.embeddingName, model.externalData).data;
   const names = new Set(built.inputs.map((i) => i.name));
+  const plan = planFeeds(built.inputs, "the gradient graph", OWN_INPUTS);
   const io = GRADIENT_IO;
 
   return {
@@ -167,13 +165,7 @@ async function createRunner(model: GradientModel, output: OutputKind): Promise<G
       for (let start = 0; start < rows; start += batch) {
         if (signal?.aborted) throw new AbortError();
         const n = Math.min(batch, rows - start);
-        const feeds: Record<string, TensorData> = modelFeeds(
-          built.inputs,
-          n,
-          seq,
-          ids,
-          request.attentionMask,
-        );
+        const feeds: Record<string, TensorData> = modelFeeds(plan, n, ids, request.attentionMask);
         feeds[io.embeds] = {
           type: "float32",
           dims: [n, seq, hidden],

@@ -1,7 +1,7 @@
 /**
- * Whole-model gradients: the gradient graphs of the tiny test exports (DistilBERT and GPT-2, opsets
- * 14 and 17) against the PyTorch float64 references of scripts/make_fixtures.py, against central
- * finite differences, and the real Optimum export (opset 11) when /work/shared has it.
+ * Whole-model gradients: the gradient graphs of the tiny test exports (DistilBERT at opsets 11, as
+ * Optimum exports it, 14 and 17; GPT-2 at opsets 14 and 17) against the PyTorch float64 references of
+ * scripts/make_fixtures.py, against central finite differences, and the real Optimum export.
  */
 import assert from "node:assert/strict";
 import { loadModel, type Model } from "../model.ts";
@@ -11,9 +11,11 @@ import { createSession } from "../session.ts";
 import { UnsupportedOpError } from "../errors.ts";
 import { OnnxGraph } from "../onnx/graph.ts";
 import { DataType } from "../onnx/proto.ts";
+import { forwardLogits } from "../forward.ts";
 import { gradientRunner, GRAPH_VERSION } from "./runner.ts";
 
 const MODELS = [
+  "distilbert-tiny-opset11",
   "distilbert-tiny-opset14",
   "distilbert-tiny-opset17",
   "gpt2-tiny-opset14",
@@ -61,6 +63,16 @@ for (const name of MODELS) {
       await Deno.readTextFile(new URL("reference.json", dir(name))),
     ) as Reference;
     try {
+      // A model whose output ignores its input has a zero gradient, which a builder writing zeros
+      // would match: first make sure the texts give this model different logits.
+      const { logits, vocab } = await forwardLogits(model, reference.texts.map((t) => t.input_ids));
+      for (let row = 1; row < reference.texts.length; row++) {
+        let gap = 0;
+        for (let k = 0; k < vocab; k++) {
+          gap = Math.max(gap, Math.abs(logits[row * vocab + k] - logits[k]));
+        }
+        assert.ok(gap > 1e-2, `text ${row} and text 0 give ${name} the same logits`);
+      }
       for (const text of reference.texts) {
         const ids = text.input_ids;
         for (
@@ -182,6 +194,10 @@ const OPTIMUM = new URL(
   import.meta.url,
 );
 
+// Optimum's own test export: its random weights leave its ReLU dead, so its logits are the same for
+// every input and its true gradient is zero. This shows the builder reads the export's graph and
+// computes its objective; the gradients of an opset-11 export are checked against PyTorch on
+// distilbert-tiny-opset11 above.
 Deno.test("gradient graph of the Optimum DistilBERT export (opset 11): objective equals the model's logit", async () => {
   const onnx = await Deno.readFile(OPTIMUM);
   const model = {
@@ -210,7 +226,6 @@ Deno.test("gradient graph of the Optimum DistilBERT export (opset 11): objective
   });
   await session.release();
   assert.ok(Math.abs(objective[0] - (logits.logits.data as Float32Array)[1]) < 1e-6);
-  // This export's random weights leave its ReLU dead, so the true gradient is zero everywhere.
   assert.deepEqual(Array.from(grads), new Array(grads.length).fill(0));
 });
 
@@ -271,7 +286,7 @@ Deno.test("gradient graph: cached on disk under cacheDir, keyed by the model has
   }
 });
 
-Deno.test("gradient graph: a float16 model is refused with a clear UnsupportedOpError", async () => {
+Deno.test("gradient graph: a float16 model is refused with a clear UnsupportedOpError, remembered for the model", async () => {
   const graph = OnnxGraph.parse(
     await Deno.readFile(new URL("onnx/model.onnx", dir("gpt2-tiny-opset17"))),
   );
@@ -286,13 +301,18 @@ Deno.test("gradient graph: a float16 model is refused with a clear UnsupportedOp
     createSession: (b: Uint8Array) => createSession(b),
     derived: new Map(),
   };
+  let refusal: unknown;
   await assert.rejects(
     () => gradientRunner(model, "logit"),
-    (e: unknown) =>
-      e instanceof UnsupportedOpError && e.opType === "Gather" &&
-      e.message.includes(
-        "the model stores float16 weights; gradient methods need a float32 export",
-      ),
+    (e: unknown) => {
+      refusal = e;
+      return e instanceof UnsupportedOpError && e.opType === "Gather" &&
+        e.message.includes(
+          "the model stores float16 weights; gradient methods need a float32 export",
+        );
+    },
   );
-  assert.equal(model.derived.size, 0, "a failed build is not cached");
+  // A refusal of the model is deterministic: remembered, not rebuilt (derived.ts).
+  await assert.rejects(() => gradientRunner(model, "logit"), (e: unknown) => e === refusal);
+  assert.deepEqual([...model.derived.keys()], ["gradient:logit"]);
 });

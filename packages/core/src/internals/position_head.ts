@@ -5,7 +5,8 @@
  * 50257 multiply-adds per position for the demo GPT-2). This variant gathers each row's hidden state
  * at `glassbox_position` before the final norm, so the head runs once per row and the output is
  * [batch, 1, vocabulary]. Built once per model; models where it cannot be cut (no pre-LayerNorm
- * residual stream found, opset below 12) keep the full graph.
+ * residual stream or word embedding found, opset below 12) keep the full graph, and so does a call
+ * whose build failed for another reason (the next call builds again, as `derived.ts` says).
  *
  * @module
  */
@@ -13,19 +14,22 @@ import type { Model } from "../model.ts";
 import type { ModelSession } from "../session.ts";
 import { attr, OnnxGraph } from "../onnx/graph.ts";
 import { DataType } from "../onnx/proto.ts";
+import { memoDerived } from "../derived.ts";
+import { findWordEmbedding } from "../feeds.ts";
 import { findTaps } from "./taps.ts";
 
 /** The name of the extra input: one position per row. */
 export const POSITION_INPUT = "glassbox_position";
 
 /** The position-head session, or undefined where the model keeps its full graph. */
-export function positionHeadSession(model: Model): Promise<ModelSession | undefined> {
-  let entry = model.derived.get("position-head") as Promise<ModelSession | undefined> | undefined;
-  if (!entry) {
-    entry = build(model).catch(() => undefined);
-    model.derived.set("position-head", entry);
+export async function positionHeadSession(model: Model): Promise<ModelSession | undefined> {
+  try {
+    return await memoDerived(model, "position-head", () => build(model));
+  } catch {
+    // Refused by findTaps (remembered) or a transient failure (retried next call): the full graph
+    // serves this call either way.
+    return undefined;
   }
-  return entry;
 }
 
 async function build(model: Model): Promise<ModelSession | undefined> {
@@ -33,12 +37,8 @@ async function build(model: Model): Promise<ModelSession | undefined> {
   const graph = OnnxGraph.parse(model.onnx);
   if (graph.opset() < 12) return undefined;
   const { lensInput } = findTaps(graph);
-  if (!lensInput) return undefined;
-  const width = Number(
-    graph.findNodes((n) => n.op_type === "Gather").map((n) => graph.initializer(n.input![0]))
-      .find((t) => t?.dims?.length === 2)?.dims?.[1] ?? 0,
-  );
-  if (!width) return undefined;
+  const width = findWordEmbedding(graph)?.width;
+  if (!lensInput || !width) return undefined;
   const consumers = graph.consumers(lensInput);
   graph.addInput(POSITION_INPUT, DataType.INT64, ["batch"]);
   const indexShape = graph.addInitializer("glassbox_index_shape", new BigInt64Array([-1n, 1n]), [

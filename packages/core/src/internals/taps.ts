@@ -15,7 +15,8 @@
  */
 import type { Model } from "../model.ts";
 import type { ModelSession } from "../session.ts";
-import { feedsFor } from "../forward.ts";
+import { feedsFor, findWordEmbedding, isConstant } from "../feeds.ts";
+import { memoDerived } from "../derived.ts";
 import { OnnxGraph } from "../onnx/graph.ts";
 import type { NodeProto } from "../onnx/proto.ts";
 import { InputError } from "../errors.ts";
@@ -43,29 +44,21 @@ export interface TapValues {
   tokens: number;
 }
 
-function isConstant(graph: OnnxGraph, name: string): boolean {
-  if (graph.initializer(name)) return true;
-  const p = graph.producer(name);
-  return p?.op_type === "Constant";
-}
-
 /** An Add of two computed tensors: a residual connection (or the embedding sum). */
 function isResidualAdd(graph: OnnxGraph, node: NodeProto | undefined): boolean {
   return node?.op_type === "Add" && (node.input ?? []).length === 2 &&
     node.input!.every((i) => !isConstant(graph, i));
 }
 
-/** The [vocab, d] word-embedding width, read from the Gather on input_ids. */
+/** The embedding width d, from the word-embedding table. */
 function embeddingWidth(graph: OnnxGraph): number {
-  for (const node of graph.findNodes((n) => n.op_type === "Gather")) {
-    const weight = graph.initializer(node.input![0]);
-    if (weight?.dims?.length === 2 && graph.inputs.some((i) => i.name === node.input![1])) {
-      return Number(weight.dims[1]);
-    }
+  const embedding = findWordEmbedding(graph);
+  if (!embedding) {
+    throw new InputError(
+      "Cannot tap this model: no word-embedding Gather (a [vocab, d] table indexed by input_ids) was found",
+    );
   }
-  throw new InputError(
-    "Cannot tap this model: no word-embedding Gather on a graph input was found",
-  );
+  return embedding.width;
 }
 
 /** Dims of a MatMul's weight operand, looking through a Transpose of an initializer. */
@@ -135,25 +128,19 @@ interface Tapped {
 
 /** The model's graph with every tap as an extra output; built once per model. */
 export function tappedSession(model: Model): Promise<Tapped> {
-  let entry = model.derived.get("taps") as Promise<Tapped> | undefined;
-  if (!entry) {
-    entry = (async () => {
-      const graph = OnnxGraph.parse(model.onnx);
-      const names = findTaps(graph);
-      const declared = new Set(graph.outputs.map((o) => o.name));
-      for (const name of [...names.attention, ...names.neurons, ...names.residual]) {
-        if (!declared.has(name)) {
-          graph.addOutput(name, 1);
-          declared.add(name);
-        }
+  return memoDerived(model, "taps", async () => {
+    const graph = OnnxGraph.parse(model.onnx);
+    const names = findTaps(graph);
+    const declared = new Set(graph.outputs.map((o) => o.name));
+    for (const name of [...names.attention, ...names.neurons, ...names.residual]) {
+      if (!declared.has(name)) {
+        graph.addOutput(name, 1);
+        declared.add(name);
       }
-      const session = await model.createSession(graph.serialize(), model.externalData);
-      return { session, names };
-    })();
-    entry.catch(() => model.derived.delete("taps"));
-    model.derived.set("taps", entry);
-  }
-  return entry;
+    }
+    const session = await model.createSession(graph.serialize(), model.externalData);
+    return { session, names };
+  });
 }
 
 /** Runs the tapped graph on one input and splits the taps per layer. */
@@ -187,29 +174,23 @@ export async function runTaps(
  * @throws InputError when the model is not a pre-LayerNorm causal LM.
  */
 export function lensSession(model: Model): Promise<ModelSession> {
-  let entry = model.derived.get("lens") as Promise<ModelSession> | undefined;
-  if (!entry) {
-    entry = (async () => {
-      const graph = OnnxGraph.parse(model.onnx);
-      const names = findTaps(graph);
-      if (!names.lensInput || model.task !== "text-generation") {
-        throw new InputError(
-          `logit-lens needs a GPT-2-style (pre-LayerNorm) causal LM; the residual stream of ${model.id} was not found`,
-        );
-      }
-      const width = embeddingWidth(graph);
-      const hidden = graph.uniqueName("glassbox_hidden");
-      for (const node of graph.nodes) {
-        node.input = (node.input ?? []).map((i) => (i === names.lensInput ? hidden : i));
-      }
-      graph.addInput(hidden, 1, ["batch", "tokens", width]);
-      graph.model.graph!.output = graph.outputs.filter((o) => o.name === names.logits);
-      graph.invalidate();
-      graph.prune();
-      return await model.createSession(graph.serialize(), model.externalData);
-    })();
-    entry.catch(() => model.derived.delete("lens"));
-    model.derived.set("lens", entry);
-  }
-  return entry;
+  return memoDerived(model, "lens", async () => {
+    const graph = OnnxGraph.parse(model.onnx);
+    const names = findTaps(graph);
+    if (!names.lensInput || model.task !== "text-generation") {
+      throw new InputError(
+        `logit-lens needs a GPT-2-style (pre-LayerNorm) causal LM; the residual stream of ${model.id} was not found`,
+      );
+    }
+    const width = embeddingWidth(graph);
+    const hidden = graph.uniqueName("glassbox_hidden");
+    for (const node of graph.nodes) {
+      node.input = (node.input ?? []).map((i) => (i === names.lensInput ? hidden : i));
+    }
+    graph.addInput(hidden, 1, ["batch", "tokens", width]);
+    graph.model.graph!.output = graph.outputs.filter((o) => o.name === names.logits);
+    graph.invalidate();
+    graph.prune();
+    return await model.createSession(graph.serialize(), model.externalData);
+  });
 }

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { loadModel, type Model } from "../model.ts";
 import { explain } from "../explain.ts";
-import { feedsFor, forwardLogits } from "../forward.ts";
+import { feedsFor } from "../feeds.ts";
 import { runTaps } from "./taps.ts";
+import { referenceTexts } from "../methods/_gradient_testing.ts";
 import { attentionFlow as referenceFlow } from "../../../../wasm/reference.ts";
 
 const fixture = (name: string) => new URL(`../../../../testdata/models/${name}/`, import.meta.url);
@@ -115,40 +116,61 @@ Deno.test("raw attention: one layer and head, or averages; bad indices are refus
   });
 });
 
-Deno.test("logit lens: the last layer's lens is the model's own prediction", async () => {
-  await withModel("gpt2-tiny-opset14", async (model) => {
-    const text = "The last layer through the lens";
-    const e = await explain(model, text, { method: "logit-lens", params: { topK: 3 } });
-    const view = e.views!.logitLens as {
-      layers: {
-        layer: number;
-        positions: { top: { id: number; probability: number }[] }[];
-        targetProbability: number;
-      }[];
-    };
-    assert.equal(view.layers.length, 3, "embeddings + 2 layers");
-    const last = view.layers[view.layers.length - 1];
-    const top = last.positions[e.tokens.length - 1].top;
-    assert.deepEqual(top.map((t) => t.id), e.predictions.slice(0, 3).map((p) => p.id));
-    top.forEach((t, i) => assert.ok(Math.abs(t.probability - e.predictions[i].probability) < 1e-5));
-    assert.ok(Math.abs(last.targetProbability - e.target.probability) < 1e-5);
-    const { logits } = await forwardLogits(model, [e.tokens.map((t) => t.id)]);
-    assert.equal(logits.length > 0, true);
-  });
-  await withModel("distilbert-tiny-opset14", async (model) => {
-    await assert.rejects(explain(model, "no lens here", { method: "logit-lens" }), {
-      message:
-        `Method logit-lens works only for text-generation models; ${model.id} is text-classification`,
+interface Internals {
+  attentions: number[][][][];
+  neurons: number[][][];
+  logit_lens?: { ids: number[][]; probabilities: number[][]; target_probability: number }[];
+}
+
+function near(actual: number, expected: number, what: string, tolerance = 1e-5) {
+  assert.ok(
+    Math.abs(actual - expected) <= tolerance * Math.max(1, Math.abs(expected)),
+    `${what}: ${actual} vs PyTorch ${expected}`,
+  );
+}
+
+Deno.test("attention and neuron taps equal PyTorch's attention probabilities and post-activation MLP values", async () => {
+  for (const name of ["distilbert-tiny-opset14", "gpt2-tiny-opset17"]) {
+    await withModel(name, async (model) => {
+      for (const text of await referenceTexts(name)) {
+        const ref = text as unknown as Internals;
+        const taps = await runTaps(model, text.input_ids);
+        const n = text.input_ids.length;
+        assert.equal(taps.attention.length, ref.attentions.length);
+        ref.attentions.forEach((layer, l) =>
+          layer.forEach((head, h) =>
+            head.forEach((row, i) =>
+              row.forEach((v, j) =>
+                near(
+                  taps.attention[l].data[(h * n + i) * n + j],
+                  v,
+                  `${name} a[${l}][${h}][${i}][${j}]`,
+                )
+              )
+            )
+          )
+        );
+        assert.equal(taps.neurons.length, ref.neurons.length);
+        ref.neurons.forEach((layer, l) => {
+          const { data, width } = taps.neurons[l];
+          assert.equal(width, layer[0].length);
+          layer.forEach((row, i) =>
+            row.forEach((v, k) => near(data[i * width + k], v, `${name} neuron[${l}][${i}][${k}]`))
+          );
+        });
+      }
     });
-  });
+  }
 });
 
-Deno.test("neurons: top activations per token and layer", async () => {
+Deno.test("neurons: each token's top neurons are PyTorch's largest post-activation values", async () => {
   await withModel("gpt2-tiny-opset14", async (model) => {
-    const text = "Neurons fire";
-    const ids = model.tokenizer.encode(text).ids;
-    const taps = await runTaps(model, ids);
-    const e = await explain(model, text, { method: "neurons", params: { neuronsPerToken: 2 } });
+    const [text] = await referenceTexts("gpt2-tiny-opset14");
+    const ref = text as unknown as Internals;
+    const e = await explain(model, text.text, {
+      method: "neurons",
+      params: { neuronsPerToken: 3 },
+    });
     const view = e.views!.neurons as {
       layers: {
         layer: number;
@@ -156,12 +178,58 @@ Deno.test("neurons: top activations per token and layer", async () => {
         tokens: { top: { neuron: number; value: number }[] }[];
       }[];
     };
-    assert.equal(view.layers.length, taps.neurons.length);
-    const { data, width } = taps.neurons[1];
-    assert.equal(width, 4 * 16);
-    const row = data.subarray(0, width);
-    const best = Array.from(row.keys()).sort((a, b) => Math.abs(row[b]) - Math.abs(row[a]))[0];
-    assert.equal(view.layers[1].tokens[0].top[0].neuron, best);
-    assert.equal(e.scores[0], Math.abs(row[best]));
+    assert.deepEqual(view.layers.map((l) => [l.layer, l.width]), [[0, 64], [1, 64]]);
+    view.layers.forEach(({ tokens }, l) =>
+      tokens.forEach(({ top }, i) => {
+        const row = ref.neurons[l][i];
+        const order = row.map((_, k) => k).sort((a, b) => Math.abs(row[b]) - Math.abs(row[a]));
+        top.forEach(({ neuron, value }, j) => {
+          near(value, row[order[j]], `layer ${l} token ${i} rank ${j}`);
+          if (Math.abs(Math.abs(row[order[j]]) - Math.abs(row[order[j + 1]])) > 1e-4) {
+            assert.equal(neuron, order[j], `layer ${l} token ${i} rank ${j}`);
+          }
+        });
+      })
+    );
+    e.scores.forEach((s, i) =>
+      near(s, Math.max(...ref.neurons[1][i].map(Math.abs)), `score of token ${i}`)
+    );
+  });
+});
+
+Deno.test("logit lens: every layer, the middle ones too, gives PyTorch's top tokens and target probability", async () => {
+  await withModel("gpt2-tiny-opset14", async (model) => {
+    for (const text of await referenceTexts("gpt2-tiny-opset14")) {
+      const lens = (text as unknown as Internals).logit_lens!;
+      const e = await explain(model, text.text, { method: "logit-lens", params: { topK: 5 } });
+      assert.equal(e.target.id, text.target_id);
+      const view = e.views!.logitLens as {
+        layers: {
+          layer: number;
+          positions: { top: { id: number; probability: number }[] }[];
+          targetProbability: number;
+        }[];
+      };
+      assert.deepEqual(view.layers.map((l) => l.layer), [0, 1, 2], "embeddings + 2 layers");
+      view.layers.forEach((layer, l) => {
+        const { ids, probabilities, target_probability } = lens[l];
+        near(layer.targetProbability, target_probability, `layer ${l} target probability`);
+        layer.positions.forEach(({ top }, i) =>
+          top.forEach((t, j) => {
+            near(t.probability, probabilities[i][j], `layer ${l} position ${i} rank ${j}`);
+            const p = probabilities[i];
+            const tied = (j > 0 && p[j - 1] - p[j] < 1e-5) || p[j] - p[j + 1] < 1e-5;
+            if (!tied) assert.equal(t.id, ids[i][j], `layer ${l} position ${i} rank ${j}`);
+          })
+        );
+      });
+      near(e.scores[text.position], lens[2].target_probability, "score at the explained position");
+    }
+  });
+  await withModel("distilbert-tiny-opset14", async (model) => {
+    await assert.rejects(explain(model, "no lens here", { method: "logit-lens" }), {
+      message:
+        `Method logit-lens works only for text-generation models; ${model.id} is text-classification`,
+    });
   });
 });

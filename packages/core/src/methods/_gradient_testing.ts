@@ -9,6 +9,7 @@ import { loadModel, type Model } from "../model.ts";
 import { validateOptions } from "../options.ts";
 import type { MethodContext, MethodSpec } from "./types.ts";
 import { AbortError } from "../errors.ts";
+import { gradientRunner } from "../gradients/runner.ts";
 
 /** The tiny exports of scripts/make_fixtures.py. */
 export const TEST_MODELS = [
@@ -102,4 +103,25 @@ export function relativeL2(actual: readonly number[], expected: readonly number[
     norm += e * e;
   });
   return Math.sqrt(err / norm);
+}
+
+/** The word embeddings of a text's ids and the logit gradient at one embedding sequence [n, hidden]. */
+export async function logitGradient(
+  model: Model,
+  text: ReferenceText,
+): Promise<{ x: Float32Array; hidden: number; at(embeds: Float32Array): Promise<Float32Array> }> {
+  const runner = await gradientRunner(model, "logit");
+  const { input_ids: ids, target_id: targetId, position } = text;
+  return {
+    x: runner.embed(ids),
+    hidden: runner.hidden,
+    at: async (embeds) =>
+      (await runner.run({ embeds, rows: 1, ids, targetId, position })).grads.slice(),
+  };
+}
+
+/** Standard deviation over every value (population), written out for the noise-size checks. */
+export function populationStd(x: Float32Array): number {
+  const mean = x.reduce((s, v) => s + v, 0) / x.length;
+  return Math.sqrt(x.reduce((s, v) => s + (v - mean) ** 2, 0) / x.length);
 }

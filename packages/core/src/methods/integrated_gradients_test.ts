@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { AbortError, InputError } from "../errors.ts";
+import { forwardLogits } from "../forward.ts";
 import { integratedGradients } from "./integrated_gradients.ts";
 import {
   methodContext,
@@ -113,19 +114,32 @@ Deno.test("integrated-gradients: steps auto never costs more rows than the fixed
   assert.ok(relativeL2(scores, text.integrated_gradients_gl50 as number[]) < 0.05);
 });
 
-Deno.test("integrated-gradients: with a pad baseline special tokens score 0 and completeness holds", async () => {
+Deno.test("integrated-gradients: pad, unk and mask baselines: sum(scores) - delta is f(x) - f(baseline ids)", async () => {
   const model = await testModel("distilbert-tiny-opset17");
   const text = (await referenceTexts("distilbert-tiny-opset17"))[0];
-  const ctx = methodContext(model, integratedGradients, text, { params: { baseline: "pad" } });
-  const { scores, diagnostics } = await integratedGradients.run(ctx);
-  assert.equal(scores[0], 0);
-  assert.equal(scores[scores.length - 1], 0);
-  assert.ok(scores.slice(1, -1).every((s) => s !== 0));
-  const change = scores.reduce((a, b) => a + b, 0) - diagnostics!.convergenceDelta!;
-  assert.ok(
-    Math.abs(diagnostics!.convergenceDelta!) < 0.02 * Math.abs(change),
-    `${diagnostics!.convergenceDelta}`,
-  );
+  const { values } = text.logits as { values: number[] };
+  const special = text.input_ids.map((id) => model.tokenizer.isSpecial(id));
+  assert.deepEqual(special, text.input_ids.map((_, i) => i === 0 || i === special.length - 1));
+  for (const [baseline, token] of [["pad", 0], ["unk", 100], ["mask", 103]] as const) {
+    const ctx = methodContext(model, integratedGradients, text, { params: { baseline } });
+    const { scores, diagnostics } = await integratedGradients.run(ctx);
+    // The baseline's own forward pass: every ordinary token replaced, [CLS] and [SEP] kept.
+    const ids = text.input_ids.map((id, i) => (special[i] ? id : token));
+    const { logits, vocab } = await forwardLogits(model, [ids]);
+    const change = values[text.target_id] - logits[text.target_id];
+    assert.equal(vocab, 2);
+    const total = scores.reduce((a, b) => a + b, 0);
+    assert.ok(
+      Math.abs(total - diagnostics!.convergenceDelta! - change) < 1e-4,
+      `${baseline}: sum(scores) - delta = ${
+        total - diagnostics!.convergenceDelta!
+      }, f(x) - f(x0) = ${change}`,
+    );
+    // Special tokens start where they end: nothing to integrate.
+    assert.equal(scores[0], 0);
+    assert.equal(scores[scores.length - 1], 0);
+    assert.ok(scores.slice(1, -1).every((s) => s !== 0), baseline);
+  }
 });
 
 Deno.test("integrated-gradients: a baseline token the tokenizer lacks is an InputError naming the choices", async () => {
