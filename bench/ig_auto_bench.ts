@@ -75,7 +75,26 @@ async function timedRun(make: () => MethodContext<Params>) {
   return { run, scores: result!.scores };
 }
 
-const results = [];
+interface RunStats {
+  ms: number;
+  cpuMs: number;
+  rows: number;
+  delta: number;
+  steps: unknown;
+  converged: unknown;
+}
+interface CaseRow {
+  model: string;
+  tokens: number;
+  change: number;
+  fixed: RunStats;
+  targetRelativeGap: number;
+  toFixedGap: RunStats & { reached: boolean; reachedOrNoise: boolean };
+  atDefaultTolerance: RunStats;
+  loadAverage: number[];
+}
+
+const results: CaseRow[] = [];
 for (const [name, dir] of MODELS) {
   const url = new URL(dir, root);
   try {
@@ -133,6 +152,7 @@ for (const [name, dir] of MODELS) {
       loadAverage: [loadAverage, Deno.loadavg()[0]],
     };
     results.push(row);
+    await write();
     console.error(
       `${name} ${n} tokens: fixed ${fixed.rows} rows ${fixed.cpuMs.toFixed(0)} cpu ms gap ${
         fixed.delta.toExponential(1)
@@ -146,39 +166,41 @@ for (const [name, dir] of MODELS) {
   await model.release();
 }
 
-const median = (v: number[]) => {
-  const s = v.slice().sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-const summary = {
-  maxRowsToFixedGap: Math.max(...results.map((r) => r.toFixedGap.rows)),
-  medianRowReductionToFixedGap: median(results.map((r) => FIXED_ROWS / r.toFixedGap.rows)),
-  reachedFixedGap: results.filter((r) => r.toFixedGap.reached).length,
-  reachedFixedGapOrNoise: results.filter((r) => r.toFixedGap.reachedOrNoise).length,
-  medianRowReductionAtDefault: median(results.map((r) => FIXED_ROWS / r.atDefaultTolerance.rows)),
-  medianCpuRatioToFixedGap: median(results.map((r) => r.fixed.cpuMs / r.toFixedGap.cpuMs)),
-  medianCpuRatioAtDefault: median(
-    results.map((r) => r.fixed.cpuMs / r.atDefaultTolerance.cpuMs),
-  ),
-  cases: results.length,
-};
-console.log(JSON.stringify(summary, null, 1));
-await Deno.mkdir(new URL("bench/results/", root), { recursive: true });
-await Deno.writeTextFile(
-  new URL(`bench/results/ig_auto_${backend}.json`, root),
-  JSON.stringify(
-    {
-      benchmark: "ig-auto",
-      date: new Date().toISOString(),
-      command: `npx deno run -A bench/ig_auto_bench.ts ${Deno.args.join(" ")}`.trim(),
-      backend,
-      threads: 2,
-      method:
-        "fixed = steps 50 gauss-legendre (52 model rows with the two ends); toFixedGap = steps auto with tolerance = |fixed gap| / |f(x) - f(baseline)|; atDefaultTolerance = steps auto, tolerance 0.01; rows = backward rows run; ms / cpuMs = wall / process CPU time (all threads) of the cheaper of two runs after a warm-up, side by side in one process",
-      summary,
-      results,
-    },
-    null,
-    1,
-  ) + "\n",
-);
+/** Writes the results so far (after every case, so a stopped run keeps what it measured). */
+async function write(): Promise<void> {
+  const median = (v: number[]) => {
+    const s = v.slice().sort((a, b) => a - b);
+    return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  };
+  const summary = {
+    maxRowsToFixedGap: Math.max(...results.map((r) => r.toFixedGap.rows)),
+    medianRowReductionToFixedGap: median(results.map((r) => FIXED_ROWS / r.toFixedGap.rows)),
+    reachedFixedGap: results.filter((r) => r.toFixedGap.reached).length,
+    reachedFixedGapOrNoise: results.filter((r) => r.toFixedGap.reachedOrNoise).length,
+    medianRowReductionAtDefault: median(results.map((r) => FIXED_ROWS / r.atDefaultTolerance.rows)),
+    medianCpuRatioToFixedGap: median(results.map((r) => r.fixed.cpuMs / r.toFixedGap.cpuMs)),
+    medianCpuRatioAtDefault: median(
+      results.map((r) => r.fixed.cpuMs / r.atDefaultTolerance.cpuMs),
+    ),
+    cases: results.length,
+  };
+  await Deno.mkdir(new URL("bench/results/", root), { recursive: true });
+  await Deno.writeTextFile(
+    new URL(`bench/results/ig_auto_${backend}.json`, root),
+    JSON.stringify(
+      {
+        benchmark: "ig-auto",
+        date: new Date().toISOString(),
+        command: `npx deno run -A bench/ig_auto_bench.ts ${Deno.args.join(" ")}`.trim(),
+        backend,
+        threads: 2,
+        method:
+          "fixed = steps 50 gauss-legendre (52 model rows with the two ends); toFixedGap = steps auto with tolerance = |fixed gap| / |f(x) - f(baseline)|; atDefaultTolerance = steps auto, tolerance 0.01; rows = backward rows run; ms / cpuMs = wall / process CPU time (all threads) of the cheaper of two runs after a warm-up, side by side in one process",
+        summary,
+        results,
+      },
+      null,
+      1,
+    ) + "\n",
+  );
+}
