@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { type Backend, DTYPES, type Dtype, type OutputKind } from "@glassbox/core";
+import { type Backend, type Dtype, DTYPES, type OutputKind } from "@glassbox/core";
 import { integer, optionName, optionValue, scanArgs, UsageError } from "./flags.ts";
 
 // The commands and the queue modules take UsageError from here.

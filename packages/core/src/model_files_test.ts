@@ -47,7 +47,8 @@ Deno.test("dtype q8 loads model_quantized.onnx; without a dtype the error lists 
     });
     await Deno.remove(`${dir}/onnx`, { recursive: true });
     await assert.rejects(loadModel(dir), {
-      message: `Cannot load model file ${dir}/onnx/model.onnx: file not found; ${dir}/onnx/ does not exist`,
+      message:
+        `Cannot load model file ${dir}/onnx/model.onnx: file not found; ${dir}/onnx/ does not exist`,
     });
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -102,7 +103,8 @@ Deno.test("over http the error names the files tried", async () => {
 Deno.test("dtype and variant: unknown values and both at once are refused", async () => {
   await assert.rejects(loadModel(new URL("gpt2-tiny-int8/", MODELS), { dtype: "int4" }), {
     name: "RangeError",
-    message: `Cannot load model: dtype "int4" is not one of fp32, fp16, q8, int8, uint8, q4, q4f16, bnb4`,
+    message:
+      `Cannot load model: dtype "int4" is not one of fp32, fp16, q8, int8, uint8, q4, q4f16, bnb4`,
   });
   await assert.rejects(
     loadModel(new URL("gpt2-tiny-int8/", MODELS), { dtype: "q8", variant: "model_quantized" }),
