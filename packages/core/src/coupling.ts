@@ -89,8 +89,37 @@ function reducesBatch(graph: OnnxGraph, node: NodeProto): boolean {
 
 const known = new WeakMap<Model, string | undefined>();
 
-/** {@link rowCoupling} of a model's graph, read once per model. */
+/**
+ * {@link rowCoupling} of a model's graph, read once per model. A graph whose bytes name no
+ * whole-tensor quantizer and no reduction cannot couple rows and is not parsed at all. Where the graph
+ * cannot be parsed because the page forbids code generation (a Content-Security-Policy without
+ * `'unsafe-eval'`: the ONNX decoder generates code), a graph that names such an op is taken as coupled:
+ * one row per run is exact either way, only slower.
+ */
 export function modelRowCoupling(model: Model): string | undefined {
-  if (!known.has(model)) known.set(model, rowCoupling(OnnxGraph.parse(model.onnx)));
+  if (!known.has(model)) known.set(model, couplingOf(model.onnx));
   return known.get(model);
+}
+
+function couplingOf(bytes: Uint8Array): string | undefined {
+  const named = [...WHOLE_TENSOR_QUANTIZERS, "Reduce"].find((name) => mentions(bytes, name));
+  if (!named) return undefined;
+  try {
+    return rowCoupling(OnnxGraph.parse(bytes));
+  } catch (error) {
+    if (!((error as Error).cause instanceof EvalError)) throw error;
+    return `the graph names ${named}, which may couple rows, and cannot be parsed here to check`;
+  }
+}
+
+/** Does `bytes` contain the ASCII string `text`? */
+function mentions(bytes: Uint8Array, text: string): boolean {
+  const needle = new TextEncoder().encode(text);
+  for (let at = bytes.indexOf(needle[0]); at >= 0; at = bytes.indexOf(needle[0], at + 1)) {
+    if (at + needle.length > bytes.length) return false;
+    let i = 1;
+    while (i < needle.length && bytes[at + i] === needle[i]) i++;
+    if (i === needle.length) return true;
+  }
+  return false;
 }
