@@ -90,11 +90,11 @@ function reducesBatch(graph: OnnxGraph, node: NodeProto): boolean {
 const known = new WeakMap<Model, string | undefined>();
 
 /**
- * {@link rowCoupling} of a model's graph, read once per model. A graph whose bytes name no
- * whole-tensor quantizer and no reduction cannot couple rows and is not parsed at all. Where the graph
- * cannot be parsed because the page forbids code generation (a Content-Security-Policy without
- * `'unsafe-eval'`: the ONNX decoder generates code), a graph that names such an op is taken as coupled:
- * one row per run is exact either way, only slower.
+ * Why a model's rows are coupled, read once per model. The graph is parsed only when its bytes name a
+ * whole-tensor quantizer, so forward passes parse nothing on ordinary models: in a browser page whose
+ * Content-Security-Policy forbids code generation the ONNX decoder cannot run, and on-device
+ * predictions and perturbations must work there. Reductions over the batch axis ({@link rowCoupling}
+ * finds them in a parsed graph) are therefore not looked for here; no transformer export seen has one.
  */
 export function modelRowCoupling(model: Model): string | undefined {
   if (!known.has(model)) known.set(model, couplingOf(model.onnx));
@@ -102,13 +102,13 @@ export function modelRowCoupling(model: Model): string | undefined {
 }
 
 function couplingOf(bytes: Uint8Array): string | undefined {
-  const named = [...WHOLE_TENSOR_QUANTIZERS, "Reduce"].find((name) => mentions(bytes, name));
+  const named = [...WHOLE_TENSOR_QUANTIZERS].find((name) => mentions(bytes, name));
   if (!named) return undefined;
   try {
     return rowCoupling(OnnxGraph.parse(bytes));
   } catch (error) {
     if (!((error as Error).cause instanceof EvalError)) throw error;
-    return `the graph names ${named}, which may couple rows, and cannot be parsed here to check`;
+    return `${named} quantizes with one scale over the whole batch`;
   }
 }
 
