@@ -6,7 +6,7 @@
  * Run: `npx deno run -A bench/predict_bench.ts` (or `npx deno task bench`). Writes
  * bench/results/predict.json and bench/results/predict.md.
  */
-import { loadModel, type Model, predict } from "../packages/core/mod.ts";
+import { loadModel, type Model, predict } from "@glassbox/core";
 
 const MODELS = ["distilbert-sentiment", "gpt2-tiny"];
 const BACKENDS = ["web", "node"] as const;

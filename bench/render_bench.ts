@@ -5,8 +5,8 @@
  *     npx deno run -A bench/render_bench.ts
  *
  * The file is runtime-agnostic (node: modules only). Run under Deno, it measures itself, then
- * bundles itself with esbuild into bench/.cache/ and runs that bundle with Node (Node 20 cannot
- * run TypeScript), and writes both results. With GLASSBOX_BENCH_CHILD=1 it only prints its own
+ * bundles itself with esbuild into bench/.cache/ (`@glassbox/*` resolved as Deno does) and runs that
+ * bundle with Node (Node 20 cannot run TypeScript), and writes both results. With GLASSBOX_BENCH_CHILD=1 it only prints its own
  * measurements as JSON (that is how the Node run reports back).
  *
  * @module
@@ -18,14 +18,8 @@ import { loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import {
-  initRenderer,
-  renderHtml,
-  renderPng,
-  renderSvg,
-  renderText,
-} from "../packages/render/mod.ts";
-import { loadDefaultAssets } from "../packages/render/default_assets.ts";
+import { initRenderer, renderHtml, renderPng, renderSvg, renderText } from "@glassbox/render";
+import { loadDefaultAssets } from "@glassbox/render/default_assets";
 import { longText } from "../packages/render/testdata/fixtures.ts";
 
 interface Timing {
@@ -105,17 +99,22 @@ async function main() {
   const results = [own];
   if (own.runtime === "deno") {
     const here = dirname(fileURLToPath(import.meta.url));
-    const root = dirname(here);
     const bundle = join(here, ".cache", "render_bench.mjs");
     await mkdir(dirname(bundle), { recursive: true });
-    execFileSync(join(root, "node_modules/.bin/esbuild"), [
-      fileURLToPath(import.meta.url),
-      "--bundle",
-      "--platform=node",
-      "--format=esm",
-      "--log-level=warning",
-      `--outfile=${bundle}`,
-    ]);
+    // Loaded here, not at the top: the Node bundle never builds, and leaves esbuild out.
+    const esbuild = await import("esbuild");
+    const { glassboxMembers } = await import("@glassbox/workspace");
+    await esbuild.build({
+      entryPoints: [fileURLToPath(import.meta.url)],
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      logLevel: "warning",
+      outfile: bundle,
+      plugins: [glassboxMembers()],
+      external: ["esbuild"],
+    });
+    await esbuild.stop();
     const out = execFileSync("node", [bundle], {
       env: { ...process.env, GLASSBOX_BENCH_CHILD: "1" },
       encoding: "utf8",

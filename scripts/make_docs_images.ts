@@ -13,14 +13,14 @@
  * @module
  */
 
-import type { Explanation } from "../packages/core/src/explanation.ts";
+import type { Explanation } from "@glassbox/core/explanation";
 import {
   initRenderer,
   type PngOptions,
   renderComparisonSvg,
   renderPng,
   svgToPng,
-} from "../packages/render/mod.ts";
+} from "@glassbox/render";
 import * as fixtures from "../packages/render/testdata/fixtures.ts";
 
 const ROOT = new URL("../", import.meta.url);

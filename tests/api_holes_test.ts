@@ -4,7 +4,7 @@
  * test failed before its fix. Resident memory is read from `/proc/<pid>/status` of the server.
  */
 import assert from "node:assert/strict";
-import { ERROR_CODES } from "../apps/api/errors.ts";
+import { ERROR_CODES } from "@glassbox/api/errors";
 import { type Server, startDeno, startWorkerd } from "./api_servers.ts";
 import { Signer } from "./api_discord_signer.ts";
 

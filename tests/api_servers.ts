@@ -6,7 +6,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { buildNode, buildWorker, writeWorkerdConfig } from "../apps/api/build.ts";
+import { buildNode, buildWorker, writeWorkerdConfig } from "@glassbox/api/build";
 
 const ROOT = new URL("../", import.meta.url);
 

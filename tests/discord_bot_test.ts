@@ -10,9 +10,9 @@
 import assert from "node:assert/strict";
 import { explain, loadModel } from "@glassbox/core";
 import { renderPng } from "@glassbox/render";
-import { topUnits } from "../apps/discord-bot/answer.ts";
-import { commandDefinitions } from "../apps/discord-bot/commands.ts";
-import { registerCommands } from "../apps/discord-bot/register.ts";
+import { topUnits } from "@glassbox/discord-bot/answer";
+import { commandDefinitions } from "@glassbox/discord-bot/commands";
+import { registerCommands } from "@glassbox/discord-bot/register";
 import { APPLICATION_ID, FakeDiscord, type RecordedRequest } from "./discord_server.ts";
 import { inspectPng } from "./discord_png.ts";
 

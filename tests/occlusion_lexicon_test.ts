@@ -5,7 +5,7 @@
  * the model classifies correctly, and its recall@k (k = the number of lexicon words in the sentence).
  */
 import assert from "node:assert/strict";
-import { explain, loadModel } from "../packages/core/mod.ts";
+import { explain, loadModel } from "@glassbox/core";
 
 const SENTENCES = 80;
 /**

@@ -5,7 +5,7 @@
  * must still work, with the same scores as on the unfused model.
  */
 import assert from "node:assert/strict";
-import { explain, loadModel, OnnxGraph, UnsupportedOpError } from "../packages/core/mod.ts";
+import { explain, loadModel, OnnxGraph, UnsupportedOpError } from "@glassbox/core";
 
 const ROOT = new URL("../", import.meta.url);
 const SOURCE = new URL("testdata/models/distilbert-tiny-opset14/", ROOT);

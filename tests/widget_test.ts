@@ -14,8 +14,8 @@ import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import type { Explanation } from "@glassbox/core";
 import { formatScore, maxAbsScore, scoreColor } from "@glassbox/render/palette";
-import { displayUnits, type Level } from "../packages/render/units.ts";
-import { build, DIST } from "../packages/widget/build.ts";
+import { displayUnits, type Level } from "@glassbox/render/units";
+import { build, DIST } from "@glassbox/widget/build";
 import { CHROMIUM, explanationOf, hasChromium, launch, open, startApi } from "./widget_browser.ts";
 
 const ROOT = new URL("../", import.meta.url);

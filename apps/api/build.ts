@@ -14,11 +14,11 @@
 import * as esbuild from "esbuild";
 import { copyFile, mkdir, readFile, stat, writeFile } from "node:fs/promises";
 
-const here = new URL("./", import.meta.url);
+const here: URL = new URL("./", import.meta.url);
 const root = new URL("../../", here);
 
 /** Where the builds go. */
-export const DIST = new URL("dist/", here);
+export const DIST: URL = new URL("dist/", here);
 
 /** The files that sit beside `worker.mjs`, imported by `worker_modules.js`, by their module name. */
 export const WORKER_FILES: Readonly<Record<string, string>> = Object.freeze({

@@ -1,6 +1,6 @@
 /** Tests of the concurrency limiter (slots, FIFO queue, refusal, abort) and the token bucket. */
 import assert from "node:assert/strict";
-import { ApiError } from "./errors.ts";
+import type { ApiError } from "./errors.ts";
 import { ConcurrencyLimiter, RateLimiter } from "./limits.ts";
 
 Deno.test("ConcurrencyLimiter: slots, FIFO queue, refusal with Retry-After, abort", async () => {

@@ -1,12 +1,16 @@
 /**
- * Parsing the `explain` command line into core options. Fixed flags follow the CLI contract in
- * ARCHITECTURE.md; any other `--some-option VALUE` becomes the method option `someOption`, so every
- * option a method declares can be set without the CLI knowing it (the method then rejects unknown ones
- * with a message that lists what it takes).
+ * Parsing the `explain` command line into core options. The fixed flags are the ones the README's
+ * "The CLI" section and `--help` document; any other `--some-option VALUE` becomes the method option
+ * `someOption`, so every option a method declares can be set without the CLI knowing it (the method
+ * then rejects unknown ones with a message that lists what it takes).
  *
  * @module
  */
 import type { Backend, OutputKind } from "@glassbox/core";
+import { integer, optionName, optionValue, scanArgs, UsageError } from "./flags.ts";
+
+// The commands and the queue modules take UsageError from here.
+export { UsageError };
 
 /** Output formats of the CLI. */
 export const FORMATS = ["text", "json", "svg", "png", "html"] as const;
@@ -37,11 +41,6 @@ export interface CliArgs {
   params: Record<string, unknown>;
 }
 
-/** Bad usage: the CLI prints the message and exits with 2. */
-export class UsageError extends Error {
-  override name = "UsageError";
-}
-
 const VALUE_FLAGS = new Set([
   "model",
   "method",
@@ -59,23 +58,6 @@ const VALUE_FLAGS = new Set([
   "aggregation",
 ]);
 const BOOLEAN_FLAGS = new Set(["help", "h", "words", "predict", "list-methods", "faithfulness"]);
-
-function integer(flag: string, value: string): number {
-  if (!/^-?\d+$/.test(value)) throw new UsageError(`--${flag} must be an integer, got "${value}"`);
-  return Number(value);
-}
-
-function camel(flag: string): string {
-  return flag.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-}
-
-/** Numbers and booleans for method options given as strings. */
-function optionValue(value: string): unknown {
-  if (/^-?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(value)) return Number(value);
-  if (value === "true") return true;
-  if (value === "false") return false;
-  return value;
-}
 
 /**
  * Parses argv.
@@ -98,21 +80,13 @@ export function parseArgs(
     params: {},
   };
   const positional: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === "--") {
-      positional.push(...argv.slice(i + 1));
-      break;
-    }
-    if (!arg.startsWith("-") || arg === "-") {
-      positional.push(arg);
+  for (const arg of scanArgs(argv, { booleans: BOOLEAN_FLAGS, singleDash: true })) {
+    if (arg.kind === "positional") {
+      positional.push(arg.value);
       continue;
     }
-    const body = arg.replace(/^--?/, "");
-    const eq = body.indexOf("=");
-    const flag = eq >= 0 ? body.slice(0, eq) : body;
-    if (!/^[a-z][a-z0-9-]*$/i.test(flag)) throw new UsageError(`Unknown argument "${arg}"`);
-    if (BOOLEAN_FLAGS.has(flag)) {
+    const { flag } = arg;
+    if (arg.value === undefined) {
       if (flag === "help" || flag === "h") args.help = true;
       else if (flag === "words") args.words = true;
       else if (flag === "predict") args.predictOnly = true;
@@ -120,14 +94,9 @@ export function parseArgs(
       else args.listMethods = true;
       continue;
     }
-    let value: string;
-    if (eq >= 0) value = body.slice(eq + 1);
-    else {
-      if (i + 1 >= argv.length) throw new UsageError(`--${flag} needs a value`);
-      value = argv[++i];
-    }
+    const { value } = arg;
     if (!VALUE_FLAGS.has(flag)) {
-      args.params[camel(flag)] = optionValue(value);
+      args.params[optionName(flag)] = optionValue(value);
       continue;
     }
     switch (flag) {

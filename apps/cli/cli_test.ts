@@ -3,7 +3,7 @@
  */
 import assert from "node:assert/strict";
 import { forwardLogits, loadModel } from "@glassbox/core";
-import { checkSchema, type SchemaNode } from "../../packages/core/src/testing/schema_check.ts";
+import { checkSchema, type SchemaNode } from "@glassbox/core/testing/schema_check";
 
 const ROOT = new URL("../../", import.meta.url);
 const MAIN = new URL("main.ts", import.meta.url).pathname;

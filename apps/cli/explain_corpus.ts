@@ -9,7 +9,7 @@
  */
 import { BUNDLED_MODELS, DEFAULT_MODEL, getMethod, loadModel } from "@glassbox/core";
 import { type CorpusProgress, explainCorpus } from "@glassbox/eval";
-import { UsageError } from "./args.ts";
+import { optionName, optionValue, positiveInteger, scanArgs, UsageError } from "./flags.ts";
 import { exitCodeOf } from "./main.ts";
 import { QUEUE_HELP, wantsQueue } from "./queue/flags.ts";
 
@@ -54,12 +54,7 @@ interface CorpusArgs {
   options: Record<string, unknown>;
 }
 
-function positive(flag: string, value: string): number {
-  if (!/^\d+$/.test(value) || Number(value) < 1) {
-    throw new UsageError(`--${flag} must be an integer >= 1, got "${value}"`);
-  }
-  return Number(value);
-}
+const BOOLEAN_FLAGS = new Set(["help", "no-faithfulness", "restart", "attention-stats"]);
 
 /** Parses the command line; flags it does not know become method options. */
 export function parseCorpusArgs(argv: readonly string[]): CorpusArgs {
@@ -71,23 +66,20 @@ export function parseCorpusArgs(argv: readonly string[]): CorpusArgs {
     restart: false,
     options: {},
   };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (!arg.startsWith("--")) {
-      if (arg === "-h") args.help = true;
-      else throw new UsageError(`Unexpected argument "${arg}"; the corpus goes in --input FILE`);
+  for (const arg of scanArgs(argv, { booleans: BOOLEAN_FLAGS, singleDash: false })) {
+    if (arg.kind === "positional") {
+      if (arg.value === "-h") args.help = true;
+      else {
+        throw new UsageError(`Unexpected argument "${arg.value}"; the corpus goes in --input FILE`);
+      }
       continue;
     }
-    let [flag, value] = arg.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
+    const { flag, value } = arg;
     if (flag === "help") args.help = true;
     else if (flag === "no-faithfulness") args.faithfulness = false;
     else if (flag === "restart") args.restart = true;
     else if (flag === "attention-stats") args.attentionStats = true;
-    else {
-      if (value === undefined) {
-        value = argv[++i];
-        if (value === undefined) throw new UsageError(`--${flag} needs a value`);
-      }
+    else if (value !== undefined) {
       switch (flag) {
         case "input":
         case "out":
@@ -104,16 +96,16 @@ export function parseCorpusArgs(argv: readonly string[]): CorpusArgs {
           args.format = value as CorpusArgs["format"];
           break;
         case "limit":
-          args.limit = positive(flag, value);
+          args.limit = positiveInteger(flag, value);
           break;
         case "top-words":
-          args.topWords = positive(flag, value);
+          args.topWords = positiveInteger(flag, value);
           break;
         case "min-count":
-          args.minCount = positive(flag, value);
+          args.minCount = positiveInteger(flag, value);
           break;
         case "threads":
-          args.threads = positive(flag, value);
+          args.threads = positiveInteger(flag, value);
           break;
         case "backend":
           if (value !== "web" && value !== "node") {
@@ -121,16 +113,8 @@ export function parseCorpusArgs(argv: readonly string[]): CorpusArgs {
           }
           args.backend = value;
           break;
-        default: {
-          const name = flag.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-          args.options[name] = /^-?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(value)
-            ? Number(value)
-            : value === "true"
-            ? true
-            : value === "false"
-            ? false
-            : value;
-        }
+        default:
+          args.options[optionName(flag)] = optionValue(value);
       }
     }
   }

@@ -1,5 +1,5 @@
 /**
- * A {@link Compute} that runs in a worker thread (`compute_worker.ts`). Inference with onnxruntime
+ * A {@link Compute} that runs in a worker thread (`worker_thread.ts`). Inference with onnxruntime
  * and rasterization with resvg are synchronous on the thread that runs them; in the worker they
  * cannot delay the gateway heartbeats or the deferral of commands that arrive meanwhile (Discord
  * drops an interaction that is not answered within 3 s).
@@ -18,7 +18,7 @@ import {
   INTERNAL_ERROR,
   type Reply,
 } from "./answer.ts";
-import type { WorkerRequest, WorkerResponse } from "./compute_worker.ts";
+import type { WorkerRequest, WorkerResponse } from "./worker_thread.ts";
 
 /** Options of {@link workerCompute}. */
 export interface WorkerComputeOptions {
@@ -74,7 +74,7 @@ export function workerCompute(options: WorkerComputeOptions): { compute: Compute
   }
 
   function start(): Running {
-    const worker = new Worker(new URL("./compute_worker.ts", import.meta.url), { type: "module" });
+    const worker = new Worker(new URL("./worker_thread.ts", import.meta.url), { type: "module" });
     const ready = Promise.withResolvers<void>();
     worker.onmessage = (event: MessageEvent<WorkerResponse>) => {
       const message = event.data;

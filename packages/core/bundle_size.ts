@@ -11,6 +11,7 @@
  * @module
  */
 import * as esbuild from "esbuild";
+import { glassboxMembers } from "@glassbox/workspace";
 
 const src = new URL("./src/", import.meta.url).pathname;
 const root = new URL("../../", import.meta.url).pathname;
@@ -76,7 +77,10 @@ async function bundle(
     logLevel: "error",
     // Core reads local files only outside browsers; those imports stay unresolved, as in the widget.
     external: ["node:*", "onnxruntime-node"],
-    ...(external ? { packages: "external" as const } : { plugins: [ortWasmOnly] }),
+    // Workspace members (the wasm kernels) are glassbox's own code: bundled both ways.
+    ...(external
+      ? { packages: "external" as const, plugins: [glassboxMembers()] }
+      : { plugins: [glassboxMembers(), ortWasmOnly] }),
   });
   const inputs = Object.values(result.metafile.outputs)[0].inputs;
   return {

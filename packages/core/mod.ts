@@ -39,6 +39,7 @@ export {
 export { getMethod, METHOD_IDS, METHODS } from "./src/methods/registry.ts";
 export { defineMethod, type MethodSet, methodSet } from "./src/methods/define.ts";
 export type {
+  AnyParams,
   Capabilities,
   MethodContext,
   MethodInfo,
@@ -47,7 +48,6 @@ export type {
   Objective,
   OptionSpec,
   OptionValue,
-  Params,
   ParamsOf,
 } from "./src/methods/types.ts";
 export { type Aggregation, AGGREGATIONS, mergeWords } from "./src/words.ts";

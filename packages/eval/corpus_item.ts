@@ -7,12 +7,10 @@
  *
  * @module
  */
-import { explain, type Explanation, InputError, type Model } from "@glassbox/core";
+import { explain, type Explanation, InputError, type Model, runTaps } from "@glassbox/core";
 import { attentionStats, type ItemMethodRecord, type ItemRecord } from "./aggregate.ts";
 import { compareScores } from "./agreement.ts";
 import { faithfulness } from "./faithfulness.ts";
-// Core's attention taps, which its mod.ts does not export (yet).
-import { runTaps } from "../core/src/internals/taps.ts";
 
 /** What every item of a run is explained with. */
 export interface ItemSettings {

@@ -21,10 +21,14 @@
  * @see Petsiuk et al., "RISE: Randomized Input Sampling for Explanation of Black-box Models", BMVC 2018.
  * @module
  */
-import { type Explanation, InputError, type Model, type OutputKind } from "@glassbox/core";
-// Core's batching and objective, which its mod.ts does not export (yet).
-import { forwardLogits } from "../core/src/forward.ts";
-import { objectiveOf } from "../core/src/scoring.ts";
+import {
+  type Explanation,
+  forwardLogits,
+  InputError,
+  type Model,
+  objectiveOf,
+  type OutputKind,
+} from "@glassbox/core";
 
 /** How removed tokens are taken out of the input. */
 export const REMOVALS = ["remove", "unk", "mask", "pad"] as const;

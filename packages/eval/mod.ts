@@ -7,7 +7,8 @@
  *   `diagnostics.faithfulness`.
  * - {@link sanityCheck}: cascading randomization of the model's weights (Adebayo et al. 2018).
  * - {@link methodAgreement}: Spearman, Kendall tau-b and top-k overlap between methods.
- * - {@link plausibility}: token F1 and AUPRC against ground-truth words (the sentiment lexicon).
+ * - {@link plausibility}: token F1 and AUPRC against ground-truth words (the sentiment lexicon), and
+ *   {@link negationWeight}: the weight on the negator of a negated sentence.
  * - {@link explainCorpus}: streams a corpus, explains every item with bounded memory, resumes after
  *   a kill, aggregates words per predicted label, writes `summary.json` and `report.html`.
  * - {@link readCorpus} and {@link explainItem}: the pieces of a corpus run that a distributed one
@@ -60,6 +61,8 @@ export {
 export {
   averagePrecision,
   type Lexicon,
+  type NegationWeight,
+  negationWeight,
   type Plausibility,
   plausibility,
   toLexicon,

@@ -8,6 +8,10 @@
  * Units are words (subword pieces merged, `explanation.words`), or non-special tokens when the
  * explanation has no words; a unit is ground truth when its lowercased letters form a lexicon word.
  *
+ * The negation case ({@link negationWeight}): when a negator ("not", "never", the "wasn" of "wasn't")
+ * flipped a sentence's label, a plausible explanation puts weight on the negator, not only on the
+ * sentiment word it negates.
+ *
  * @see DeYoung et al., "ERASER: A Benchmark to Evaluate Rationalized NLP Models", ACL 2020.
  * @module
  */
@@ -77,6 +81,15 @@ export function averagePrecision(scores: readonly number[], relevant: readonly b
   return sum / total;
 }
 
+/** The compared units: words, or non-special tokens when the explanation has no words. */
+function unitsOf(explanation: Explanation): { text: string; score: number }[] {
+  return explanation.words?.length
+    ? explanation.words.map((w) => ({ text: w.text, score: w.score }))
+    : explanation.tokens.flatMap((t, i) =>
+      t.special ? [] : [{ text: t.text, score: explanation.scores[i] }]
+    );
+}
+
 /** Plausibility of one explanation. */
 export interface Plausibility {
   /** Units compared (words, or tokens). */
@@ -105,11 +118,7 @@ export interface Plausibility {
  * ```
  */
 export function plausibility(explanation: Explanation, lexicon: Lexicon): Plausibility {
-  const units = explanation.words?.length
-    ? explanation.words.map((w) => ({ text: w.text, score: w.score }))
-    : explanation.tokens.flatMap((t, i) =>
-      t.special ? [] : [{ text: t.text, score: explanation.scores[i] }]
-    );
+  const units = unitsOf(explanation);
   const scores = units.map((u) => Math.abs(u.score));
   const relevant = units.map((u) => lexicon.has(normalize(u.text)));
   const k = relevant.filter(Boolean).length;
@@ -126,4 +135,40 @@ export function plausibility(explanation: Explanation, lexicon: Lexicon): Plausi
     tokenF1,
     auprc: averagePrecision(scores, relevant),
   };
+}
+
+/** How much weight an explanation puts on the negators of a negated sentence. */
+export interface NegationWeight {
+  /** 1-based rank by |score| of the best-ranked negator among the units; NaN when there is none. */
+  rank: number;
+  /** Share of the summed |score| of all units that falls on negators; NaN when there is none. */
+  share: number;
+}
+
+/**
+ * The negation case of plausibility: where an explanation ranks the negators of a sentence (the words
+ * that flipped its sentiment, e.g. the ground truth's `negators`). Ties rank pessimistically.
+ *
+ * @example "not" is the top word and carries half the weight
+ * ```ts
+ * import { negationWeight, toLexicon } from "./plausibility.ts";
+ * const words = ["not", "bad", "film"].map((text, i) => ({ text, start: 0, end: 0, tokens: [i, i] as [number, number], score: [2, -1.5, 0.5][i] }));
+ * const explanation = { words, tokens: [], scores: [] } as unknown as Parameters<typeof negationWeight>[0];
+ * console.log(negationWeight(explanation, toLexicon(["not"]))); // { rank: 1, share: 0.5 }
+ * ```
+ */
+export function negationWeight(explanation: Explanation, negators: Lexicon): NegationWeight {
+  const units = unitsOf(explanation).map((u) => ({
+    magnitude: Math.abs(u.score),
+    negator: negators.has(normalize(u.text)),
+  }));
+  const mine = units.filter((u) => u.negator);
+  if (mine.length === 0) return { rank: NaN, share: NaN };
+  const best = Math.max(...mine.map((u) => u.magnitude));
+  const rank =
+    units.filter((u) => u.magnitude > best || (u.magnitude === best && !u.negator)).length +
+    1;
+  const total = units.reduce((sum, u) => sum + u.magnitude, 0);
+  const share = total > 0 ? mine.reduce((sum, u) => sum + u.magnitude, 0) / total : NaN;
+  return { rank, share };
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { explain } from "@glassbox/core";
-import { averagePrecision, plausibility, toLexicon } from "./plausibility.ts";
+import { averagePrecision, negationWeight, plausibility, toLexicon } from "./plausibility.ts";
 import { loadToy, TOYS } from "./_toys.ts";
 
 Deno.test("averagePrecision: against scikit-learn's average_precision_score", () => {
@@ -41,4 +41,29 @@ Deno.test("plausibility: occlusion on the linear model finds exactly the lexicon
   } finally {
     await model.release();
   }
+});
+
+Deno.test("negationWeight: rank and share of the negators, hand-computed", () => {
+  const explanation = (scores: number[], texts = ["The", "film", "was", "not", "bad", "!"]) =>
+    ({
+      words: texts.map((text, i) => ({ text, start: 0, end: 0, tokens: [i, i], score: scores[i] })),
+      tokens: [],
+      scores: [],
+    }) as unknown as Parameters<typeof negationWeight>[0];
+  const not = toLexicon(["not"]);
+  // |scores| 0.1 0.2 0.3 2 -1 0.4: "not" ranks first with 2 / 4 of the weight.
+  assert.deepEqual(negationWeight(explanation([0.1, 0.2, 0.3, 2, -1, 0.4]), not), {
+    rank: 1,
+    share: 0.5,
+  });
+  // "bad" (-3) outweighs "not" (1); a tie with "!" (1) ranks "not" after it: rank 3, share 1/5.
+  assert.deepEqual(negationWeight(explanation([0, 0, 0, 1, -3, 1]), not), { rank: 3, share: 0.2 });
+  const none = negationWeight(explanation([1, 1, 1, 1, 1, 1], ["a", "b", "c", "d", "e", "f"]), not);
+  assert.ok(Number.isNaN(none.rank) && Number.isNaN(none.share));
+  // Punctuation and case do not hide a negator: "Never," is "never".
+  const never = negationWeight(
+    explanation([0, 0, 0, 3, 1, 0], ["A", "b", "c", "Never,", "d", "e"]),
+    toLexicon(["never"]),
+  );
+  assert.deepEqual(never, { rank: 1, share: 0.75 });
 });

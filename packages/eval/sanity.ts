@@ -24,10 +24,17 @@
  * @see Adebayo et al., "Sanity Checks for Saliency Maps", NeurIPS 2018.
  * @module
  */
-import { createSession, explain, type Model, type ModelSession } from "@glassbox/core";
-// Core's ONNX graph tools, which its mod.ts does not export (yet).
-import { makeTensor, OnnxGraph, readTensor } from "../core/src/onnx/graph.ts";
-import { DataType, type TensorProto } from "../core/src/onnx/proto.ts";
+import {
+  createSession,
+  DataType,
+  explain,
+  makeTensor,
+  type Model,
+  type ModelSession,
+  OnnxGraph,
+  readTensor,
+} from "@glassbox/core";
+import type { TensorProto } from "@glassbox/core/onnx/proto";
 import { spearman } from "./agreement.ts";
 
 /** A group of initializers randomized together: the head, one layer, or the embeddings. */

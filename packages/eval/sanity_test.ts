@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { explain, type Model } from "@glassbox/core";
-import { OnnxGraph } from "../core/src/onnx/graph.ts";
+import { explain, type Model, OnnxGraph } from "@glassbox/core";
 import { cascadingRandomization, layerGroups, sanityCheck } from "./sanity.ts";
 import { loadToy, TOYS } from "./_toys.ts";
 

@@ -11,7 +11,7 @@
  * @module
  */
 
-import type { Explanation } from "../core/src/explanation.ts";
+import type { Explanation } from "@glassbox/core/explanation";
 import {
   BURD_STOPS,
   formatScore,

@@ -26,14 +26,9 @@ export { renderComparisonSvg, renderSvg } from "./svg.ts";
 export { initRenderer, type PngOptions, type RendererAssets, renderPng, svgToPng } from "./png.ts";
 export { type HtmlOptions, renderHtml } from "./html.ts";
 export { renderText, type TextOptions } from "./text.ts";
-export {
-  type ChipBox,
-  type Layout,
-  layoutComparison,
-  layoutExplanation,
-  type RenderOptions,
-  WIDTH_RANGE,
-} from "./layout.ts";
+export type { ChipBox, Layout } from "./display_list.ts";
+export { layoutComparison, layoutExplanation } from "./layout.ts";
+export { type RenderOptions, WIDTH_RANGE } from "./render_options.ts";
 export { DEFAULT_FONT_FILES, registerFonts } from "./fonts.ts";
 export { FontChain, type FontMetrics, parseFont } from "./font_metrics.ts";
 export { type DisplayUnit, displayUnits, type Level, mergeWords } from "./units.ts";

@@ -8,9 +8,10 @@
  */
 
 import { initWasm, Resvg } from "@resvg/resvg-wasm";
-import type { Explanation } from "../core/src/explanation.ts";
+import type { Explanation } from "@glassbox/core/explanation";
 import { registeredFontBytes, registeredFontChain, registerFonts } from "./fonts.ts";
-import { layoutExplanation, type RenderOptions } from "./layout.ts";
+import { layoutExplanation } from "./layout.ts";
+import type { RenderOptions } from "./render_options.ts";
 import { encodePng } from "./png_encode.ts";
 import { describeExplanation, layoutToSvg } from "./svg.ts";
 

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { type ChipBox, layoutExplanation } from "./layout.ts";
+import type { ChipBox } from "./display_list.ts";
+import { layoutExplanation } from "./layout.ts";
 import { hexToRgb } from "./palette.ts";
 import { initRenderer, renderPng, svgToPng } from "./png.ts";
 import { chinese, english, mixedEmoji, oneToken } from "./testdata/fixtures.ts";

@@ -6,14 +6,10 @@
  * @module
  */
 
-import type { Explanation } from "../core/src/explanation.ts";
-import {
-  type Item,
-  type Layout,
-  layoutComparison,
-  layoutExplanation,
-  type RenderOptions,
-} from "./layout.ts";
+import type { Explanation } from "@glassbox/core/explanation";
+import type { Item, Layout } from "./display_list.ts";
+import { layoutComparison, layoutExplanation } from "./layout.ts";
+import type { RenderOptions } from "./render_options.ts";
 import { BURD_STOPS } from "./palette.ts";
 
 const INVALID_XML =

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Explanation } from "../core/src/explanation.ts";
+import type { Explanation } from "@glassbox/core/explanation";
 import { isWide } from "./font_metrics.ts";
 import { formatScore, maxAbsScore, mix, scoreColor, textColorOn } from "./palette.ts";
 import { displayUnits, type Level } from "./units.ts";

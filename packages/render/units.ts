@@ -11,8 +11,8 @@
  * @module
  */
 
-import type { Explanation, Word } from "../core/src/explanation.ts";
-import { mergeWords as mergeCoreWords } from "../core/src/words.ts";
+import type { Explanation, Word } from "@glassbox/core/explanation";
+import { mergeWords as mergeCoreWords } from "@glassbox/core/words";
 
 /** One chip: a token, or a word made of consecutive tokens. */
 export interface DisplayUnit {

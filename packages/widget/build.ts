@@ -5,14 +5,15 @@
  * - `glassbox-widget-device.js`: the same element plus on-device mode (core + onnxruntime-web), with
  *   onnxruntime's `ort-wasm-simd-threaded.{wasm,mjs}` copied beside it.
  *
- * esbuild knows nothing of Deno's workspace, so a small plugin resolves the `@glassbox/*` member
- * imports to their files; npm packages resolve from the root `node_modules`.
+ * esbuild knows nothing of Deno's workspace: `@glassbox/*` imports resolve through the members'
+ * `deno.json` exports (`@glassbox/workspace`); npm packages resolve from the root `node_modules`.
  *
  * Run: `npx deno task build` in packages/widget (or `deno run -A packages/widget/build.ts`).
  *
  * @module
  */
 import * as esbuild from "esbuild";
+import { glassboxMembers } from "@glassbox/workspace";
 
 const here = new URL("./", import.meta.url);
 const root = new URL("../../", here);
@@ -23,20 +24,10 @@ export const REMOTE_BUNDLE: URL = new URL("glassbox-widget.js", DIST);
 /** The on-device bundle. */
 export const DEVICE_BUNDLE: URL = new URL("glassbox-widget-device.js", DIST);
 
-const MEMBERS: Record<string, string> = {
-  "@glassbox/core": "packages/core/mod.ts",
-  "@glassbox/render/palette": "packages/render/palette.ts",
-};
-
-const members: esbuild.Plugin = {
-  name: "glassbox-members",
+/** The device bundle runs in browsers only: onnxruntime-web's wasm-only build (no WebGPU/JSEP). */
+const ortWasmOnly: esbuild.Plugin = {
+  name: "onnxruntime-web-wasm-only",
   setup(build) {
-    build.onResolve({ filter: /^@glassbox\// }, (args) => {
-      const file = MEMBERS[args.path];
-      if (!file) return { errors: [{ text: `No workspace member maps ${args.path}` }] };
-      return { path: new URL(file, root).pathname };
-    });
-    // The device bundle runs in browsers only: use onnxruntime-web's wasm-only build (no WebGPU/JSEP).
     build.onResolve({ filter: /^onnxruntime-web$/ }, () => ({
       path: new URL("node_modules/onnxruntime-web/dist/ort.wasm.bundle.min.mjs", root).pathname,
     }));
@@ -66,7 +57,7 @@ export async function build(): Promise<BuildResult> {
     jsxImportSource: "preact",
     legalComments: "none",
     absWorkingDir: root.pathname,
-    plugins: [members],
+    plugins: [glassboxMembers(root), ortWasmOnly],
     logLevel: "warning",
   };
   try {

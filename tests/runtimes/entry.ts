@@ -2,7 +2,7 @@
  * The same predictions, computed by the core bundle in whatever runtime loads this file (Node, a
  * browser page); the Deno side of the comparison imports core directly.
  */
-import { explain, loadModel, predict, setOnnxWasmPaths } from "../../packages/core/mod.ts";
+import { explain, loadModel, predict, setOnnxWasmPaths } from "@glassbox/core";
 
 /** Top-5 predictions (ids and logits) for each text. */
 export async function predictAll(base: string, texts: string[], wasmPrefix?: string) {

@@ -1,9 +1,11 @@
 /**
- * Shared test plumbing for runs in other runtimes: bundling core with esbuild, finding Debian's
+ * Shared test plumbing for runs in other runtimes: bundling core with esbuild (`@glassbox/*` imports
+ * resolved through the members' exports, as Deno does), finding Debian's
  * Chromium, and the skip-or-fail rule for missing system tools (GLASSBOX_REQUIRE_TOOLS=1 turns a skip
  * into a failure, as CI sets it).
  */
 import * as esbuild from "esbuild";
+import { glassboxMembers } from "@glassbox/workspace";
 
 /** Root of the repository. */
 export const ROOT = new URL("../../", import.meta.url);
@@ -60,6 +62,7 @@ export async function bundle(
     format: "esm",
     platform,
     target: "es2022",
+    plugins: [glassboxMembers(ROOT)],
     external: platform === "node"
       ? ["onnxruntime-web", "onnxruntime-node"]
       : ["onnxruntime-node", "node:*"],

@@ -20,6 +20,7 @@ import { type Explanation, type OutputKind, SCHEMA_VERSION } from "./explanation
 import type { Model } from "./model.ts";
 import { AbortError, InputError } from "./errors.ts";
 import { forwardLogits } from "./forward.ts";
+import { modelRowCoupling } from "./coupling.ts";
 import { type MethodSet, methodSet } from "./methods/define.ts";
 import type { MethodContext, MethodSpec } from "./methods/types.ts";
 import { validateOptions } from "./options.ts";
@@ -269,6 +270,13 @@ async function run(
       label: labelOf(model, contrastId),
       probability: probabilities[contrastId],
     };
+  }
+  const coupling = modelRowCoupling(model);
+  if (coupling) {
+    explanation.diagnostics.notices = [
+      ...explanation.diagnostics.notices ?? [],
+      `Rows were run one at a time, each as the model gives it alone: ${coupling}.`,
+    ];
   }
   if (result.attention) explanation.attention = result.attention;
   if (result.views) explanation.views = result.views;

@@ -37,3 +37,27 @@ Deno.test("an explainer over a subset runs its methods as explain() does and ref
     await model.release();
   }
 });
+
+Deno.test("layer and head options are checked against the model's counts, with one message", async () => {
+  const dir = new URL("../../../testdata/models/gpt2-tiny-opset14/", import.meta.url);
+  const { n_layer: layers, n_head: heads } = JSON.parse(
+    await Deno.readTextFile(new URL("config.json", dir)),
+  );
+  const model = await loadModel(dir);
+  try {
+    const cases = [
+      ["neurons", { layer: layers }, `"layer" must be < ${layers}`],
+      ["attention", { layer: layers + 3 }, `"layer" must be < ${layers}`],
+      ["attention", { head: heads }, `"head" must be < ${heads}`],
+    ] as const;
+    for (const [method, params, rule] of cases) {
+      const value = Object.values(params)[0];
+      await assert.rejects(explain(model, "one two", { method, params }), {
+        name: "InputError",
+        message: `Cannot run ${method}: ${rule} for model ${model.id}, current value is ${value}`,
+      });
+    }
+  } finally {
+    await model.release();
+  }
+});

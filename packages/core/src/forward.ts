@@ -9,6 +9,7 @@
 import type { Model } from "./model.ts";
 import { AbortError } from "./errors.ts";
 import { feedsFor } from "./feeds.ts";
+import { modelRowCoupling } from "./coupling.ts";
 import { POSITION_INPUT, positionHeadSession } from "./internals/position_head.ts";
 
 /** Largest batch in one run. */
@@ -42,8 +43,11 @@ export async function forwardLogits(
 ): Promise<{ logits: Float32Array; vocab: number }> {
   const output = logitsOutput(model);
   const causal = model.task === "text-generation";
+  // A graph that couples rows (coupling.ts) runs one unpadded row at a time, as shipped.
+  const coupled = modelRowCoupling(model) !== undefined;
+  const maxBatch = coupled ? 1 : MAX_BATCH;
   // Causal LMs: the head runs at each row's position only, when the graph can be cut so.
-  const head = causal ? await positionHeadSession(model) : undefined;
+  const head = causal && !coupled ? await positionHeadSession(model) : undefined;
   const positionOf = (row: number) => options.positions?.[row] ?? Math.max(0, rows[row].length - 1);
   // Similar lengths share a batch, so padding stays small.
   const order = rows.map((_, i) => i).sort((a, b) => rows[a].length - rows[b].length);
@@ -52,11 +56,11 @@ export async function forwardLogits(
   let done = 0;
   while (done < order.length) {
     if (options.signal?.aborted) throw new AbortError();
-    const longest = rows[order[Math.min(order.length - 1, done + MAX_BATCH - 1)]].length;
+    const longest = rows[order[Math.min(order.length - 1, done + maxBatch - 1)]].length;
     const perRow = causal && !head ? Math.max(1, longest) * Math.max(vocab, 1) : Math.max(vocab, 1);
     const size = Math.max(
       1,
-      Math.min(MAX_BATCH, Math.floor(LOGITS_BUDGET / perRow), order.length - done),
+      Math.min(maxBatch, Math.floor(LOGITS_BUDGET / perRow), order.length - done),
     );
     const chunk = order.slice(done, done + size);
     const feeds = feedsFor(model, chunk.map((i) => rows[i]));

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { type Kernels, loadKernels } from "../../../wasm/mod.ts";
+import { type Kernels, loadKernels } from "@glassbox/wasm";
 
 let kernels: Promise<Kernels> | undefined;
 

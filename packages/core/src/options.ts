@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { MethodSpec, OptionSpec, Params } from "./methods/types.ts";
+import type { AnyParams, MethodSpec, OptionSpec } from "./methods/types.ts";
 
 function describe(value: unknown): string {
   return typeof value === "string" ? JSON.stringify(value) : String(value);
@@ -59,7 +59,7 @@ function checkOne(method: string, spec: OptionSpec, value: unknown): unknown {
  *   the `params` the method's `run` receives, typed as it declares them (see `defineMethod`).
  * @throws TypeError or RangeError naming the option, what is allowed and the value given.
  */
-export function validateOptions<P = Params>(
+export function validateOptions<P = AnyParams>(
   method: MethodSpec<P>,
   given: Record<string, unknown>,
 ): P {

@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { Explanation, Prediction, Token } from "../../core/src/explanation.ts";
+import type { Explanation, Prediction, Token } from "@glassbox/core/explanation";
 
 /** Tokens for pieces in text order; `{ special }` is a special token (start = end). */
 function tokenize(text: string, pieces: (string | { special: string })[]): Token[] {

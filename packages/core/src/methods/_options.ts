@@ -1,6 +1,7 @@
 /**
- * The option specs several methods share, and the one check that an option naming a special token
- * (a `pad`/`unk`/`mask` baseline or replacement) can be honoured by the model's tokenizer. Kept apart
+ * The option specs several methods share, and the checks of option values that only the model can
+ * make: that a special token an option names (a `pad`/`unk`/`mask` baseline or replacement) exists in
+ * its tokenizer, and that a layer or head index is within its count. Kept apart
  * from the gradient and coalition machinery, importing types only, so a method that takes a seed does
  * not pull the gradient builder into its import graph. Internal to the methods.
  *
@@ -98,4 +99,23 @@ export function specialTokenId(
       usable.join(" or ")
     }`,
   );
+}
+
+/**
+ * Checks an index option (a layer, a head) against the model's count, which the spec cannot bound.
+ *
+ * @throws InputError when `value` is `count` or more.
+ */
+export function checkIndexOption(
+  model: Model,
+  method: string,
+  name: string,
+  value: number | undefined,
+  count: number,
+): void {
+  if (value !== undefined && value >= count) {
+    throw new InputError(
+      `Cannot run ${method}: "${name}" must be < ${count} for model ${model.id}, current value is ${value}`,
+    );
+  }
 }

@@ -15,6 +15,7 @@
  */
 import type { MethodContext, MethodResult } from "./types.ts";
 import { defineMethod } from "./define.ts";
+import { checkIndexOption } from "./_options.ts";
 import { runTaps } from "../internals/taps.ts";
 import { getKernels } from "../kernels.ts";
 import { InputError } from "../errors.ts";
@@ -39,20 +40,6 @@ async function stack(
 
 function toRows(flat: ArrayLike<number>, n: number): number[][] {
   return Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => flat[i * n + j]));
-}
-
-function checkIndex(
-  method: string,
-  name: string,
-  value: number | undefined,
-  count: number,
-  model: string,
-) {
-  if (value !== undefined && value >= count) {
-    throw new InputError(
-      `Cannot run ${method}: "${name}" must be < ${count} for model ${model}, current value is ${value}`,
-    );
-  }
 }
 
 /** Raw attention weights. */
@@ -82,8 +69,8 @@ export const attention = defineMethod({
   async run(ctx): Promise<MethodResult> {
     const { all, layers, heads, n } = await stack(ctx);
     const { layer, head } = ctx.params;
-    checkIndex("attention", "layer", layer, layers, ctx.model.id);
-    checkIndex("attention", "head", head, heads, ctx.model.id);
+    checkIndexOption(ctx.model, "attention", "layer", layer, layers);
+    checkIndexOption(ctx.model, "attention", "head", head, heads);
     const ls = layer === undefined ? [...Array(layers).keys()] : [layer];
     const hs = head === undefined ? [...Array(heads).keys()] : [head];
     const mean = new Float64Array(n * n);

@@ -56,8 +56,8 @@ Deno.test("no method file casts its params: defineMethod types them from the opt
 });
 
 Deno.test("params types follow the option specs", () => {
-  type Params<M> = M extends MethodSpec<infer P> ? P : never;
-  const ig: Params<typeof integratedGradients> = {
+  type ParamsOfMethod<M> = M extends MethodSpec<infer P> ? P : never;
+  const ig: ParamsOfMethod<typeof integratedGradients> = {
     steps: "auto",
     integration: "riemann-left",
     baseline: "pad",
@@ -65,15 +65,15 @@ Deno.test("params types follow the option specs", () => {
     tolerance: 0.01,
   };
   // @ts-expect-error steps takes a number or "auto", nothing else
-  const badSteps: Params<typeof integratedGradients> = { ...ig, steps: "many" };
+  const badSteps: ParamsOfMethod<typeof integratedGradients> = { ...ig, steps: "many" };
   // @ts-expect-error the baseline must be one of the spec's values
-  const badBaseline: Params<typeof integratedGradients> = { ...ig, baseline: "blank" };
+  const badBaseline: ParamsOfMethod<typeof integratedGradients> = { ...ig, baseline: "blank" };
   // @ts-expect-error an option with a default is always present
-  const missing: Params<typeof occlusion> = { replacement: "remove" };
+  const missing: ParamsOfMethod<typeof occlusion> = { replacement: "remove" };
   // Options without a default are optional.
-  const none: Params<typeof attention> = {};
+  const none: ParamsOfMethod<typeof attention> = {};
   // @ts-expect-error and typed when present
-  const badLayer: Params<typeof attention> = { layer: "last" };
+  const badLayer: ParamsOfMethod<typeof attention> = { layer: "last" };
   assert.ok([ig, badSteps, badBaseline, missing, none, badLayer]);
 });
 

@@ -9,6 +9,7 @@
  */
 import type { MethodResult } from "./types.ts";
 import { defineMethod } from "./define.ts";
+import { checkIndexOption } from "./_options.ts";
 import { runTaps } from "../internals/taps.ts";
 import { InputError } from "../errors.ts";
 
@@ -53,11 +54,7 @@ export const neurons = defineMethod({
       throw new InputError(`Cannot run neurons: no MLP down-projection found in ${ctx.model.id}`);
     }
     const { layer, neuronsPerToken: k } = ctx.params;
-    if (layer !== undefined && layer >= count) {
-      throw new InputError(
-        `Cannot run neurons: "layer" must be < ${count} for model ${ctx.model.id}, current value is ${layer}`,
-      );
-    }
+    checkIndexOption(ctx.model, "neurons", "layer", layer, count);
     const n = taps.tokens;
     const layers = (layer === undefined ? [...Array(count).keys()] : [layer]).map((l) => {
       const { data, width } = taps.neurons[l];

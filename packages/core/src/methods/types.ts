@@ -55,7 +55,7 @@ export type ParamsOf<O extends readonly OptionSpec[]> =
   };
 
 /** Validated method options, by name, when the method is not known statically. */
-export type Params = Readonly<Record<string, unknown>>;
+export type AnyParams = Readonly<Record<string, unknown>>;
 
 /** What a method needs from the model. */
 export interface Capabilities {
@@ -79,7 +79,7 @@ export interface Objective {
 }
 
 /** What a method is given; `P` is the type of its validated options. */
-export interface MethodContext<P = Params> {
+export interface MethodContext<P = AnyParams> {
   model: Model;
   /** Token ids of the input, special tokens included. */
   ids: readonly number[];
@@ -113,7 +113,7 @@ export interface MethodResult {
 }
 
 /** An attribution method; `P` is the type of its validated options (see `defineMethod`). */
-export interface MethodSpec<P = Params> {
+export interface MethodSpec<P = AnyParams> {
   /** Kebab-case id, e.g. `integrated-gradients`. */
   id: string;
   kind: "gradient" | "perturbation" | "internals";
