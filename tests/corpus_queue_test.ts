@@ -129,6 +129,8 @@ Deno.test({
       const follower = deno("apps/cli/explain_corpus.ts", [...queue, ...settings]);
 
       // Halfway, kill a worker that holds a chunk (its lock then runs out; BullMQ retries the chunk).
+      // The worker is frozen first and killed only if the chunk is still its own and unfinished, so
+      // the kill cannot land just after the chunk completed.
       let victim = -1;
       const { Queue } = await import("bullmq");
       const bull = new Queue("kill-test", {
@@ -139,15 +141,21 @@ Deno.test({
         while (victim < 0) {
           const done = Number(await redis.get("glassbox:job:kill-test:doneItems") ?? 0);
           assert.ok(done < 2000, "the job ended before a worker could be killed halfway");
-          if (done >= 1000) {
-            for (const job of await bull.getActive()) {
-              const i = names.indexOf(job.processedBy ?? "");
-              if (i >= 0) victim = i;
-            }
+          const held = done >= 1000
+            ? (await bull.getActive()).find((j) => names.includes(j.processedBy ?? ""))
+            : undefined;
+          if (held) {
+            const i = names.indexOf(held.processedBy!);
+            workers[i].kill("SIGSTOP");
+            const chunk = Number(held.id!.slice("chunk-".length));
+            const finished = await redis.getbit("glassbox:job:kill-test:done", chunk);
+            if ((await bull.getJobState(held.id!)) === "active" && finished === 0) {
+              workers[i].kill("SIGKILL");
+              victim = i;
+            } else workers[i].kill("SIGCONT");
           }
           if (victim < 0) await new Promise((r) => setTimeout(r, 20));
         }
-        workers[victim].kill("SIGKILL");
         lap("worker killed");
       } finally {
         await bull.close();
@@ -223,6 +231,29 @@ Deno.test({
           `(special tokens included); shorten the text`,
         ],
       ]);
+
+      // The other results store: one JSONL shard per worker in a directory.
+      const shardJob = ["--queue", redisServer.url, "--job", "shards"];
+      const shardRun = await finish(deno("apps/cli/explain_corpus.ts", [
+        ...shardJob,
+        ...settings,
+        "--limit",
+        "100",
+        "--results",
+        `${dir}/shards`,
+        "--no-wait",
+      ]));
+      assert.equal(shardRun.code, 0, shardRun.err);
+      const shardWorker = await finish(deno("apps/cli/explain_worker.ts", shardJob));
+      assert.equal(shardWorker.code, 0, shardWorker.err);
+      const shardOut = `${dir}/from-shards`;
+      const shardCollect = await finish(
+        deno("apps/cli/explain_corpus.ts", [...shardJob, "--collect", "--out", shardOut]),
+      );
+      assert.equal(shardCollect.code, 0, shardCollect.err);
+      assert.equal((await Array.fromAsync(Deno.readDir(`${dir}/shards`))).length, 1);
+      assert.deepEqual(await records(`${shardOut}/items.jsonl`), singleItems.slice(0, 100));
+      lap("directory store");
     } finally {
       for (const w of workers) {
         try {
@@ -235,4 +266,98 @@ Deno.test({
       await Deno.remove(dir, { recursive: true });
     }
   },
+});
+
+Deno.test({
+  name:
+    "explain-worker: survives Redis dropping its connections; exits with a clear message when Redis is gone",
+  ignore: !have,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "glassbox-queue-" });
+    const redisServer = await startRedis();
+    const redis = new Redis({ port: redisServer.port, host: "127.0.0.1", lazyConnect: true });
+    await redis.connect();
+    try {
+      const corpus = `${dir}/corpus.jsonl`;
+      await writeCorpus(corpus);
+      const queue = ["--queue", redisServer.url, "--job", "gone"];
+      const produced = await finish(deno("apps/cli/explain_corpus.ts", [
+        ...queue,
+        "--model",
+        MODEL,
+        "--method",
+        "occlusion",
+        "--input",
+        corpus,
+        "--chunk-size",
+        "20",
+        "--no-wait",
+      ]));
+      assert.equal(produced.code, 0, produced.err);
+      const worker = deno("apps/cli/explain_worker.ts", [...queue, "--redis-timeout", "2"]);
+      const doneAtLeast = async (n: number) => {
+        for (;;) {
+          const done = Number(await redis.get("glassbox:job:gone:doneItems") ?? 0);
+          if (done >= n) return done;
+          assert.ok(done < 2000, "the worker finished before Redis went away");
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      };
+      // A blip: Redis drops every connection; the worker reconnects and goes on.
+      const before = await doneAtLeast(1);
+      await redis.client("KILL", "TYPE", "normal", "SKIPME", "yes");
+      await doneAtLeast(before + 40);
+      // Then Redis is gone for good.
+      redis.disconnect();
+      redisServer.process.kill("SIGKILL");
+      await redisServer.process.status;
+      const result = await finish(worker);
+      assert.equal(result.code, 1, result.err);
+      assert.match(
+        result.err,
+        new RegExp(
+          `explain-worker: Redis at ${redisServer.url} has been unreachable for 2 s \\(.*\\); ` +
+            `giving up\\n$`,
+        ),
+      );
+    } finally {
+      redis.disconnect();
+      try {
+        redisServer.process.kill("SIGKILL");
+      } catch { /* already stopped */ }
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test("explain-worker and explain-corpus --queue: bad usage exits 2 with what is allowed", async () => {
+  const cases: [string, string[], string][] = [
+    [
+      "apps/cli/explain_worker.ts",
+      ["--queue", "http://localhost:6379", "--job", "a"],
+      'explain-worker: --queue must be a URL redis://[user:password@]HOST[:PORT][/DB], got "http://localhost:6379"\n',
+    ],
+    [
+      "apps/cli/explain_worker.ts",
+      ["--queue", "redis://localhost:6379/0", "--job", "a b"],
+      'explain-worker: --job must be 1 to 100 letters, digits, ".", "_" or "-", got "a b"\n',
+    ],
+    [
+      "apps/cli/explain_corpus.ts",
+      ["--queue", "redis://localhost:1/0", "--job", "a", "--collect", "--out", "x", "--model", "m"],
+      "explain-corpus: --collect takes the job's settings from Redis; --model does not go with it\n",
+    ],
+    [
+      "apps/cli/explain_corpus.ts",
+      ["--queue", "redis://localhost:1/0", "--job", "a", "--input", "x", "--format", "xml"],
+      'explain-corpus: --format must be one of auto, jsonl, text, csv, dir, got "xml"\n',
+    ],
+  ];
+  for (const [script, args, message] of cases) {
+    const result = await finish(deno(script, args));
+    assert.equal(result.err, message);
+    assert.equal(result.code, 2);
+  }
 });

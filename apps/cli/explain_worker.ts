@@ -9,7 +9,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { UsageError } from "./args.ts";
+import { positiveInteger, UsageError } from "./flags.ts";
 import { exitCodeOf } from "./main.ts";
 import { checkJobName } from "./queue/job.ts";
 import { parseRedisUrl, RedisUnavailableError } from "./queue/redis.ts";
@@ -29,14 +29,6 @@ The model, methods and options are the job's. Start one worker per core, on as m
 like; each exits when no chunk is left. Ctrl-C finishes the chunk in progress, then exits.
 
 Exit codes: 0 no chunk left, 2 bad usage or no such job, 1 Redis unreachable or internal failure.`;
-
-function positive(flag: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value) || Number(value) < 1) {
-    throw new UsageError(`--${flag} must be an integer >= 1, got "${value}"`);
-  }
-  return Number(value);
-}
 
 async function run(argv: string[]): Promise<number> {
   let values;
@@ -79,8 +71,10 @@ async function run(argv: string[]): Promise<number> {
       url: values.queue,
       job,
       backend: values.backend as "web" | "node" | undefined,
-      threads: positive("threads", values.threads),
-      redisTimeoutMs: (positive("redis-timeout", values["redis-timeout"]) ?? 60) * 1000,
+      threads: values.threads === undefined
+        ? undefined
+        : positiveInteger("threads", values.threads),
+      redisTimeoutMs: positiveInteger("redis-timeout", values["redis-timeout"] ?? "60") * 1000,
       signal: controller.signal,
       log: (line) => console.error(`explain-worker: ${line}`),
     });

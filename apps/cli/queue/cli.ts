@@ -13,7 +13,7 @@
 import { InputError, loadModel } from "@glassbox/core";
 import { corpusFormat } from "@glassbox/eval";
 import type { Redis } from "ioredis";
-import { UsageError } from "../args.ts";
+import { positiveInteger, UsageError } from "../flags.ts";
 import type { paramsByMethod, parseCorpusArgs } from "../explain_corpus.ts";
 import { collect } from "./collect.ts";
 import {
@@ -38,14 +38,6 @@ const VALUE = new Set([
 ]);
 const FLAG = new Set(["collect", "no-wait"]);
 const COLLECT_ALSO = new Set(["out", "top-words", "min-count"]);
-
-function positive(flag: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!/^\d+$/.test(value) || Number(value) < 1) {
-    throw new UsageError(`--${flag} must be an integer >= 1, got "${value}"`);
-  }
-  return Number(value);
-}
 
 /** Splits the queue's flags off a command line; the rest is explain-corpus's. */
 function splitArgs(argv: readonly string[]): { queue: Record<string, string>; rest: string[] } {
@@ -99,7 +91,7 @@ export async function runQueued(argv: readonly string[], flags: CorpusFlags): Pr
   const args = flags.parseCorpusArgs(rest);
   const url = q.queue;
   const job = checkJobName(q.job);
-  const timeoutMs = positive("redis-timeout", q["redis-timeout"], 60) * 1000;
+  const timeoutMs = positiveInteger("redis-timeout", q["redis-timeout"] ?? "60") * 1000;
   if (q.collect) {
     const extra = rest.find((a) =>
       a.startsWith("--") && !COLLECT_ALSO.has(a.slice(2).split("=")[0])
@@ -205,8 +197,8 @@ async function settingsOf(
     input: args.input!,
     format: await corpusFormat(args.input!, (q.format ?? args.format ?? "auto") as "auto"),
     limit: args.limit,
-    chunkSize: positive("chunk-size", q["chunk-size"], 100),
-    stallMs: positive("stall-ms", q["stall-ms"], 30000),
+    chunkSize: positiveInteger("chunk-size", q["chunk-size"] ?? "100"),
+    stallMs: positiveInteger("stall-ms", q["stall-ms"] ?? "30000"),
     results,
   };
 }

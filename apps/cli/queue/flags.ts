@@ -19,6 +19,8 @@ Many machines (a Redis job queue, BullMQ; workers: npx deno task explain-worker 
   --results redis|DIR    where workers put per-item records (default redis; DIR: one shard per worker)
   --chunk-size N         items per queued chunk (default 100)
   --stall-ms N           a dead worker's chunk is retried after this long (default 30000)
-  --no-wait              return once enqueued instead of following the progress
-  --collect              with --out DIR: merge the job's results into items.jsonl, summary.json, report.html
+  --no-wait              return once enqueued instead of following the progress (with --out DIR:
+                         collect there once no chunk is left)
+  --collect              with --out DIR: merge the job's results into items.jsonl, summary.json,
+                         report.html (the settings are the job's)
   --redis-timeout S      give up when Redis is unreachable for S seconds (default 60)`;

@@ -19,7 +19,7 @@
 import { type ConnectionOptions, Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { CorpusSummary } from "@glassbox/eval";
-import { UsageError } from "../args.ts";
+import { UsageError } from "../flags.ts";
 
 /** What every worker of a job runs, and how the job was made. */
 export interface JobSettings {
@@ -150,6 +150,11 @@ export async function doneItems(redis: Redis, job: string): Promise<number> {
 export async function chunkCounts(
   queue: Queue<ChunkData>,
 ): Promise<{ waiting: number; active: number; failed: number }> {
+  // A paused queue's chunks stay in its waiting list.
   const c = await queue.getJobCounts("waiting", "active", "delayed", "prioritized", "failed");
-  return { waiting: c.waiting + c.delayed + c.prioritized, active: c.active, failed: c.failed };
+  return {
+    waiting: c.waiting + c.delayed + c.prioritized,
+    active: c.active,
+    failed: c.failed,
+  };
 }

@@ -10,7 +10,7 @@
  */
 import type { RedisOptions } from "bullmq";
 import { Redis } from "ioredis";
-import { UsageError } from "../args.ts";
+import { UsageError } from "../flags.ts";
 
 /** Raised when Redis stays unreachable past the deadline. */
 export class RedisUnavailableError extends Error {

@@ -88,7 +88,8 @@ export async function* readResults(
   yield* readShards(settings.results, total);
 }
 
-async function* readShards(
+/** The records of a results directory in input order (see the module doc). */
+export async function* readShards(
   dir: string,
   total: number,
 ): AsyncGenerator<{ seq: number; record?: ItemRecord }> {
