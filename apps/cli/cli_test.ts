@@ -14,7 +14,16 @@ const schema: SchemaNode = JSON.parse(
 
 /** The fixture's target logits and probabilities on id rows, from core's forward pass in-process. */
 async function fixtureOutputs(rows: number[][], target: number) {
-  const model = await loadModel(FIXTURE);
+  return await fixtureOutputsOf(FIXTURE, undefined, rows, target);
+}
+
+async function fixtureOutputsOf(
+  dir: string,
+  variant: string | undefined,
+  rows: number[][],
+  target: number,
+) {
+  const model = await loadModel(dir, { variant });
   try {
     const { logits, vocab } = await forwardLogits(model, rows);
     return rows.map((_, r) => {
@@ -126,6 +135,14 @@ Deno.test("bad usage and bad input exit with 2 and one line on stderr", async ()
       /^explain: --format must be one of text, json, svg, png, html, got "gif"$/,
     ],
     [[], /^explain: Give the text to explain/],
+    [
+      ["--dtype", "int4", "hi"],
+      /^explain: --dtype must be one of fp32, fp16, q8, int8, uint8, q4, q4f16, bnb4, got "int4"$/,
+    ],
+    [
+      ["--dtype", "q8", "--variant", "model", "hi"],
+      /^explain: Give --dtype or --variant, not both$/,
+    ],
   ];
   for (const [args, pattern] of cases) {
     const r = await explain(...args);
@@ -136,6 +153,41 @@ Deno.test("bad usage and bad input exit with 2 and one line on stderr", async ()
   }
   await Deno.remove(corrupt, { recursive: true });
   await Deno.remove(noTokenizer, { recursive: true });
+});
+
+Deno.test("--dtype q8 loads model_quantized.onnx; without it the error lists the graph files", async () => {
+  const int8 = new URL("testdata/models/distilbert-tiny-int8/", ROOT).pathname;
+  const dir = await Deno.makeTempDir();
+  await Deno.mkdir(`${dir}/onnx`);
+  for (
+    const f of [
+      "config.json",
+      "tokenizer.json",
+      "tokenizer_config.json",
+      "onnx/model_quantized.onnx",
+    ]
+  ) {
+    await Deno.copyFile(`${int8}${f}`, `${dir}/${f}`);
+  }
+  const q8 = await explain("--model", dir, "--dtype", "q8", "--predict", "--format", "json", "hi");
+  assert.equal(q8.code, 0, q8.stderr);
+  const e = JSON.parse(q8.stdout);
+  const ids = [e.tokens.map((t: { id: number }) => t.id)];
+  const [[negative], [positive]] = [
+    await fixtureOutputsOf(int8, "model_quantized", ids, 0),
+    await fixtureOutputsOf(int8, "model_quantized", ids, 1),
+  ];
+  const expected = { NEGATIVE: negative.probability, POSITIVE: positive.probability };
+  for (const p of e.predictions as { label: "NEGATIVE" | "POSITIVE"; probability: number }[]) {
+    assert.ok(Math.abs(p.probability - expected[p.label]) < 1e-6, `${p.label}: ${p.probability}`);
+  }
+  const missing = await explain("--model", dir, "hi");
+  assert.equal(missing.code, 2);
+  assert.equal(
+    missing.stderr.trim(),
+    `explain: Cannot load model file ${dir}/onnx/model.onnx: file not found; ${dir}/onnx/ holds model_quantized.onnx (dtype q8)`,
+  );
+  await Deno.remove(dir, { recursive: true });
 });
 
 Deno.test("attention-rollout puts the rollout matrix in attention.matrix", async () => {
