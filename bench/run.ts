@@ -4,7 +4,16 @@
  * machine-dependent: they are never part of `npm test`; ratios measured side by side in one run are
  * what to trust.
  */
-const ALL = ["predict", "kernels", "render", "ig", "faithfulness", "api_load", "corpus_queue"];
+const ALL = [
+  "predict",
+  "kernels",
+  "render",
+  "ig",
+  "ig_auto",
+  "faithfulness",
+  "api_load",
+  "corpus_queue",
+];
 const chosen = Deno.args.length ? Deno.args : ALL;
 const unknown = chosen.filter((n) => !ALL.includes(n));
 if (unknown.length) {

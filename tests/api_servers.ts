@@ -17,6 +17,12 @@ export interface Server {
   pid: number;
   /** Everything the process wrote to stderr so far (for failure messages). */
   stderr(): string;
+  /** Everything the process wrote to stdout so far. */
+  stdout(): string;
+  /** Sends the process a signal. */
+  kill(signal: Deno.Signal): void;
+  /** The process's exit. */
+  status: Promise<Deno.CommandStatus>;
   stop(): Promise<void>;
 }
 
@@ -39,19 +45,26 @@ async function start(
     args,
     cwd: ROOT.pathname,
     env,
-    stdout: "null",
+    stdout: "piped",
     stderr: "piped",
   }).spawn();
-  let log = "";
-  const reading = (async () => {
+  let log = "", out = "";
+  const read = async (stream: ReadableStream<Uint8Array>, add: (text: string) => void) => {
     const decoder = new TextDecoder();
-    for await (const chunk of child.stderr) log += decoder.decode(chunk, { stream: true });
-  })();
+    for await (const chunk of stream) add(decoder.decode(chunk, { stream: true }));
+  };
+  const reading = Promise.all([
+    read(child.stderr, (text) => (log += text)),
+    read(child.stdout, (text) => (out += text)),
+  ]);
   const origin = `http://127.0.0.1:${port}`;
   const server: Server = {
     origin,
     pid: child.pid,
     stderr: () => log,
+    stdout: () => out,
+    kill: (signal) => child.kill(signal),
+    status: child.status,
     async stop() {
       try {
         child.kill("SIGTERM");
@@ -62,7 +75,8 @@ async function start(
       await reading;
     },
   };
-  const deadline = Date.now() + 60_000;
+  // Generous: model loading on a machine shared with other jobs.
+  const deadline = Date.now() + 180_000;
   for (;;) {
     try {
       const response = await fetch(origin + ready);
@@ -73,7 +87,7 @@ async function start(
     }
     if (Date.now() > deadline) {
       await server.stop();
-      throw new Error(`${name} API did not become ready in 60 s:\n${log}`);
+      throw new Error(`${name} API did not become ready in 180 s:\n${log}`);
     }
     await new Promise((r) => setTimeout(r, 150));
   }

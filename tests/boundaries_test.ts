@@ -15,11 +15,6 @@ import { type Member, readMembers, resolveMemberImport, ROOT } from "@glassbox/w
  * Relative imports that still leave their member, each with who removes it. Empty it; never grow it.
  */
 const ALLOWED = new Set([
-  // The API's entry points pass the Discord app in; theirs to import as
-  // `@glassbox/discord-bot/interactions` (issue 12, apps/api is the api helper's).
-  "apps/api/deno.ts -> apps/discord-bot/interactions.ts",
-  "apps/api/node.ts -> apps/discord-bot/interactions.ts",
-  "apps/api/worker.ts -> apps/discord-bot/interactions.ts",
   // core's sources belong to the core helpers: these two become `@glassbox/wasm/reference`.
   "packages/core/src/internals/taps_test.ts -> wasm/reference.ts",
   "packages/core/src/methods/lime_test.ts -> wasm/reference.ts",

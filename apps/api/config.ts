@@ -12,7 +12,8 @@
  * | `GLASSBOX_MODELS_DIR` | Directory holding `<id>/config.json`... (Deno, Node) | `models/` |
  * | `GLASSBOX_BACKEND` | `node` (native onnxruntime) or `web` (wasm) | `node` (Deno, Node) |
  * | `GLASSBOX_MAX_BODY_BYTES` | Largest request body | 65536 |
- * | `GLASSBOX_TIMEOUT_MS` | Per-request time limit, queueing included | 30000 |
+ * | `GLASSBOX_TIMEOUT_MS` | Per-request time limit, body and queueing included | 30000 |
+ * | `GLASSBOX_SHUTDOWN_MS` | On SIGTERM, how long in-flight requests may finish (Deno, Node) | 10000 |
  * | `GLASSBOX_CONCURRENCY` | Computations at once | 2 |
  * | `GLASSBOX_QUEUE_SIZE` | Requests waiting for a slot before 429 | 16 |
  * | `GLASSBOX_RATE_LIMIT` | `PER_SECOND/BURST` per client, or `off` | `10/20` |
@@ -46,6 +47,8 @@ export interface ServerConfig {
   clientIpHeader?: string;
   /** Proxies in front of the server that append to that header. */
   trustedProxies: number;
+  /** On SIGTERM, how long in-flight requests may finish before they are cancelled, in ms. */
+  shutdownMs: number;
   /** Discord application credentials, when `POST /discord/interactions` is served. */
   discord?: { publicKey: string; applicationId: string };
   options: Pick<ApiOptions, "models" | "corsOrigins"> & { limits: Partial<Limits> };
@@ -113,6 +116,7 @@ export function configFromEnv(
     modelsDir: env("GLASSBOX_MODELS_DIR") || undefined,
     clientIpHeader: env("GLASSBOX_CLIENT_IP_HEADER")?.toLowerCase() || undefined,
     trustedProxies: integer(env, "GLASSBOX_TRUSTED_PROXIES", 1) ?? 1,
+    shutdownMs: integer(env, "GLASSBOX_SHUTDOWN_MS", 0) ?? 10_000,
     ...(publicKey && applicationId ? { discord: { publicKey, applicationId } } : {}),
     options: {
       ...(models?.length ? { models } : {}),

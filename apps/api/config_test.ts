@@ -12,6 +12,7 @@ Deno.test("configFromEnv: defaults and every setting", () => {
     modelsDir: undefined,
     clientIpHeader: undefined,
     trustedProxies: 1,
+    shutdownMs: 10_000,
     options: { limits: {} },
   });
   assert.deepEqual(
@@ -29,6 +30,7 @@ Deno.test("configFromEnv: defaults and every setting", () => {
       GLASSBOX_RATE_LIMIT: "2.5/5",
       GLASSBOX_CLIENT_IP_HEADER: "X-Forwarded-For",
       GLASSBOX_TRUSTED_PROXIES: "2",
+      GLASSBOX_SHUTDOWN_MS: "500",
       GLASSBOX_CORS_ORIGINS: "https://a.example, https://b.example",
       DISCORD_PUBLIC_KEY: "ab",
       DISCORD_APPLICATION_ID: "1",
@@ -40,6 +42,7 @@ Deno.test("configFromEnv: defaults and every setting", () => {
       modelsDir: "/srv/models",
       clientIpHeader: "x-forwarded-for",
       trustedProxies: 2,
+      shutdownMs: 500,
       discord: { publicKey: "ab", applicationId: "1" },
       options: {
         models: ["gpt2-tiny", "distilbert-sentiment"],

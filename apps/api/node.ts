@@ -15,7 +15,7 @@ import { createKernels } from "@glassbox/wasm";
 import { readFile } from "node:fs/promises";
 import process from "node:process";
 import { pathToFileURL } from "node:url";
-import { discordInteractions } from "../discord-bot/interactions.ts";
+import { discordInteractions } from "@glassbox/discord-bot/interactions";
 import { createApp } from "./app.ts";
 import { clientKey, configFromEnv } from "./config.ts";
 import { directoryUrl, openModelFile, widgetFiles } from "./static_files.ts";
@@ -47,6 +47,20 @@ const app = createApp({
   discord: config.discord && ((shared) => discordInteractions({ ...config.discord!, ...shared })),
 });
 
-serve({ fetch: app.fetch, port: config.port, hostname: config.host }, ({ port }) => {
-  console.log(`glassbox API (Node) listening on http://localhost:${port}/ (docs: /docs)`);
+const server = serve(
+  { fetch: app.fetch, port: config.port, hostname: config.host },
+  ({ port }) => {
+    console.log(`glassbox API (Node) listening on http://localhost:${port}/ (docs: /docs)`);
+  },
+);
+
+// As on Deno: stop accepting, let in-flight requests finish within the deadline, exit 0.
+process.on("SIGTERM", () => {
+  console.log(`SIGTERM: finishing in-flight requests (up to ${config.shutdownMs} ms)`);
+  setTimeout(() => {
+    console.log("Shutdown deadline passed: cancelling the requests still running");
+    process.exit(0);
+  }, config.shutdownMs).unref();
+  server.close(() => process.exit(0));
+  if ("closeIdleConnections" in server) server.closeIdleConnections();
 });

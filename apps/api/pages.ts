@@ -6,7 +6,7 @@
  * @module
  */
 import type { MethodSpec } from "@glassbox/core";
-import { ERROR_CODES } from "./errors.ts";
+import { ERROR_CODES } from "./middleware/errors.ts";
 
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);

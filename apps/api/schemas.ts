@@ -8,7 +8,7 @@
 import { z } from "zod";
 import { AGGREGATIONS, MAX_TEXT_CHARS, OUTPUTS } from "@glassbox/core";
 import { WIDTH_RANGE } from "@glassbox/render";
-import { ERROR_CODES } from "./errors.ts";
+import { ERROR_CODES } from "./middleware/errors.ts";
 
 /**
  * The picture widths the image routes draw: the renderer's least, and an upper bound of the API's

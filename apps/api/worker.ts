@@ -11,7 +11,7 @@ import * as ort from "onnxruntime-web";
 import { loadModel, useKernels } from "@glassbox/core";
 import { initRenderer } from "@glassbox/render";
 import { createKernels } from "@glassbox/wasm";
-import { discordInteractions } from "../discord-bot/interactions.ts";
+import { discordInteractions } from "@glassbox/discord-bot/interactions";
 import { createApp } from "./app.ts";
 import { clientKey, configFromEnv } from "./config.ts";
 import {

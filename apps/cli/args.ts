@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { Backend, OutputKind } from "@glassbox/core";
+import { type Backend, type Dtype, DTYPES, type OutputKind } from "@glassbox/core";
 import { integer, optionName, optionValue, scanArgs, UsageError } from "./flags.ts";
 
 // The commands and the queue modules take UsageError from here.
@@ -31,6 +31,7 @@ export interface CliArgs {
   out?: string;
   backend?: Backend;
   threads?: number;
+  dtype?: Dtype;
   variant?: string;
   aggregation?: string;
   words: boolean;
@@ -54,6 +55,7 @@ const VALUE_FLAGS = new Set([
   "out",
   "backend",
   "threads",
+  "dtype",
   "variant",
   "aggregation",
 ]);
@@ -142,6 +144,12 @@ export function parseArgs(
       case "threads":
         args.threads = integer(flag, value);
         break;
+      case "dtype":
+        if (!(DTYPES as readonly string[]).includes(value)) {
+          throw new UsageError(`--dtype must be one of ${DTYPES.join(", ")}, got "${value}"`);
+        }
+        args.dtype = value as Dtype;
+        break;
       case "variant":
         args.variant = value;
         break;
@@ -154,6 +162,9 @@ export function parseArgs(
     throw new UsageError(
       `Give the text as one argument (quote it); got ${positional.length} arguments`,
     );
+  }
+  if (args.dtype !== undefined && args.variant !== undefined) {
+    throw new UsageError(`Give --dtype or --variant, not both`);
   }
   args.text = positional[0];
   return args;

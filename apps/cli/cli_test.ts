@@ -14,7 +14,16 @@ const schema: SchemaNode = JSON.parse(
 
 /** The fixture's target logits and probabilities on id rows, from core's forward pass in-process. */
 async function fixtureOutputs(rows: number[][], target: number) {
-  const model = await loadModel(FIXTURE);
+  return await fixtureOutputsOf(FIXTURE, undefined, rows, target);
+}
+
+async function fixtureOutputsOf(
+  dir: string,
+  variant: string | undefined,
+  rows: number[][],
+  target: number,
+) {
+  const model = await loadModel(dir, { variant });
   try {
     const { logits, vocab } = await forwardLogits(model, rows);
     return rows.map((_, r) => {
@@ -28,10 +37,15 @@ async function fixtureOutputs(rows: number[][], target: number) {
 }
 
 async function explain(...args: string[]) {
+  return await explainWith({}, ...args);
+}
+
+async function explainWith(env: Record<string, string>, ...args: string[]) {
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", MAIN, ...args],
     cwd: ROOT,
     stdin: "null",
+    env,
   }).output();
   return {
     code,
@@ -126,6 +140,14 @@ Deno.test("bad usage and bad input exit with 2 and one line on stderr", async ()
       /^explain: --format must be one of text, json, svg, png, html, got "gif"$/,
     ],
     [[], /^explain: Give the text to explain/],
+    [
+      ["--dtype", "int4", "hi"],
+      /^explain: --dtype must be one of fp32, fp16, q8, int8, uint8, q4, q4f16, bnb4, got "int4"$/,
+    ],
+    [
+      ["--dtype", "q8", "--variant", "model", "hi"],
+      /^explain: Give --dtype or --variant, not both$/,
+    ],
   ];
   for (const [args, pattern] of cases) {
     const r = await explain(...args);
@@ -136,6 +158,70 @@ Deno.test("bad usage and bad input exit with 2 and one line on stderr", async ()
   }
   await Deno.remove(corrupt, { recursive: true });
   await Deno.remove(noTokenizer, { recursive: true });
+});
+
+Deno.test("--dtype q8 loads model_quantized.onnx; without it the error lists the graph files", async () => {
+  const int8 = new URL("testdata/models/distilbert-tiny-int8/", ROOT).pathname;
+  const dir = await Deno.makeTempDir();
+  await Deno.mkdir(`${dir}/onnx`);
+  for (
+    const f of [
+      "config.json",
+      "tokenizer.json",
+      "tokenizer_config.json",
+      "onnx/model_quantized.onnx",
+    ]
+  ) {
+    await Deno.copyFile(`${int8}${f}`, `${dir}/${f}`);
+  }
+  const q8 = await explain("--model", dir, "--dtype", "q8", "--predict", "--format", "json", "hi");
+  assert.equal(q8.code, 0, q8.stderr);
+  const e = JSON.parse(q8.stdout);
+  const ids = [e.tokens.map((t: { id: number }) => t.id)];
+  const [[negative], [positive]] = [
+    await fixtureOutputsOf(int8, "model_quantized", ids, 0),
+    await fixtureOutputsOf(int8, "model_quantized", ids, 1),
+  ];
+  const expected = { NEGATIVE: negative.probability, POSITIVE: positive.probability };
+  for (const p of e.predictions as { label: "NEGATIVE" | "POSITIVE"; probability: number }[]) {
+    assert.ok(Math.abs(p.probability - expected[p.label]) < 1e-6, `${p.label}: ${p.probability}`);
+  }
+  const missing = await explain("--model", dir, "hi");
+  assert.equal(missing.code, 2);
+  assert.equal(
+    missing.stderr.trim(),
+    `explain: Cannot load model file ${dir}/onnx/model.onnx: file not found; ${dir}/onnx/ holds model_quantized.onnx (dtype q8)`,
+  );
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("onnxruntime's own error lines stay off stderr unless GLASSBOX_DEBUG is set", async () => {
+  // A config.json claiming more positions than the graph's table has: onnxruntime-node fails in the
+  // embeddings' Add and, left at its default level, logs that in colour before glassbox's message.
+  const dir = await Deno.makeTempDir();
+  await Deno.mkdir(`${dir}/onnx`);
+  for (const f of ["tokenizer.json", "tokenizer_config.json", "onnx/model.onnx"]) {
+    await Deno.copyFile(`${FIXTURE}${f}`, `${dir}/${f}`);
+  }
+  const config = JSON.parse(await Deno.readTextFile(`${FIXTURE}config.json`));
+  await Deno.writeTextFile(
+    `${dir}/config.json`,
+    JSON.stringify({ ...config, max_position_embeddings: 1000 }),
+  );
+  const args = ["--model", dir, "--backend", "node", "--predict", "word ".repeat(200)];
+  const quiet = await explainWith({ GLASSBOX_DEBUG: "" }, ...args);
+  assert.equal(quiet.code, 1);
+  const lines = quiet.stderr.split("\n").filter((l) => l);
+  assert.equal(lines.length, 1, quiet.stderr);
+  assert.ok(
+    lines[0].startsWith(
+      "explain: internal error: Non-zero status code returned while running Add node. Name:'/embeddings/Add'",
+    ),
+    lines[0],
+  );
+  const debug = await explainWith({ GLASSBOX_DEBUG: "1" }, ...args);
+  assert.ok(debug.stderr.includes("[E:onnxruntime:"), debug.stderr);
+  await Deno.remove(dir, { recursive: true });
 });
 
 Deno.test("attention-rollout puts the rollout matrix in attention.matrix", async () => {

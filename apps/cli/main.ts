@@ -44,7 +44,9 @@ Usage: npx deno task explain [options] "TEXT"
                          and insertion AUC) to diagnostics.faithfulness
   --backend web|node     onnxruntime-web (default) or onnxruntime-node
   --threads N            onnxruntime-web threads
-  --variant NAME         graph file under onnx/ (model_quantized, ...)
+  --dtype D              graph precision: fp32 | fp16 | q8 | int8 | uint8 | q4 | q4f16 | bnb4, as
+                         transformers.js names the files (q8 loads onnx/model_quantized.onnx)
+  --variant NAME         graph file under onnx/ by name (model_quantized, ...); not with --dtype
   Method options: --steps N --integration I --baseline B --batch-size N --samples N --seed N
                   --noise X --window N --replacement R ... (--list-methods shows each method's options)
 
@@ -114,6 +116,7 @@ async function run(argv: string[]): Promise<number> {
   const model = await loadModel(args.model, {
     backend: args.backend,
     threads: args.threads,
+    dtype: args.dtype,
     variant: args.variant,
     cacheDir: cacheDir(),
   });

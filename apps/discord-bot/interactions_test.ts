@@ -108,3 +108,29 @@ Deno.test("interactions: a failed computation is a private follow-up, then @orig
     `DELETE /webhooks/${APPLICATION_ID}/t2/messages/@original`,
   ]);
 });
+
+Deno.test("interactions: with the host's slots, a full host refuses at once and work takes a slot", async () => {
+  let full = true;
+  const taken: string[] = [];
+  const slots = {
+    get full() {
+      return full;
+    },
+    acquire: () => {
+      taken.push("acquire");
+      return Promise.resolve(() => void taken.push("release"));
+    },
+  };
+  const { command, extended } = await endpoint([], { slots });
+  const busy = await command("t-busy");
+  assert.equal(busy.type, 4);
+  assert.equal(
+    busy.data.content,
+    "The server is busy with other explanations; try again in a minute.",
+  );
+  assert.deepEqual(taken, []);
+  full = false;
+  assert.deepEqual(await command("t-ok"), { type: 5 });
+  await extended[0];
+  assert.deepEqual(taken, ["acquire", "release"]);
+});

@@ -16,6 +16,7 @@
 export * from "./src/explanation.ts";
 export * from "./src/errors.ts";
 export { loadModel, type LoadModelOptions, type Model, type ModelConfig } from "./src/model.ts";
+export { type Dtype, DTYPES } from "./src/model_files.ts";
 export { BUNDLED_MODELS, bundledModelBase, DEFAULT_MODEL } from "./src/bundled.ts";
 export { readResource, type ResourceOptions } from "./src/resources.ts";
 export { type Encoded, type SpecialIds, TextTokenizer } from "./src/tokenizer.ts";

@@ -8,7 +8,7 @@
  * @module
  */
 import type { MiddlewareHandler } from "hono";
-import { ApiError } from "../errors.ts";
+import { ApiError } from "./errors.ts";
 
 /** What the middleware sets on the context. */
 export interface DeadlineVariables {

@@ -1,7 +1,8 @@
 /**
  * Loading a model in the Hugging Face layout that transformers.js uses: `config.json`,
- * `tokenizer.json`, optional `tokenizer_config.json`, and `onnx/model.onnx` (or a named variant such
- * as `model_quantized.onnx`, with external data files). The same call works for a bundled demo model
+ * `tokenizer.json`, optional `tokenizer_config.json`, and a graph under `onnx/` (`model.onnx`, a dtype
+ * variant such as `model_quantized.onnx`, or a decoder export; see model_files.ts), with external data
+ * files. The same call works for a bundled demo model
  * (by short name), a local directory, and an http(s) URL base, in Deno, Node and browsers.
  *
  * @module
@@ -11,6 +12,10 @@ import { ModelLoadError } from "./errors.ts";
 import { type Base, readJson, readResource, type ResourceOptions, toBase } from "./resources.ts";
 import { type Backend, createSession, type ModelSession } from "./session.ts";
 import { TextTokenizer } from "./tokenizer.ts";
+import { checkIds, maxTokensOf, type VocabularyLimit } from "./model_bounds.ts";
+import { findWordEmbedding } from "./feeds.ts";
+import { OnnxGraph } from "./onnx/graph.ts";
+import { candidateFiles, type Dtype, readGraph } from "./model_files.ts";
 import { BUNDLED_MODELS, bundledModelBase } from "./bundled.ts";
 
 /** The parts of a Hugging Face `config.json` glassbox reads. */
@@ -71,7 +76,13 @@ export interface LoadModelOptions extends ResourceOptions {
   backend?: Backend;
   /** onnxruntime-web threads. */
   threads?: number;
-  /** Graph file name under `onnx/` without `.onnx`: `model` (default), `model_quantized`, `model_fp16`... */
+  /**
+   * Graph precision, as transformers.js names it: `fp32` loads `onnx/model.onnx`, `q8`
+   * `model_quantized.onnx`, `fp16` `model_fp16.onnx`, and so on (see `DTYPES`). Text-generation models
+   * fall back to `decoder_model_merged<suffix>.onnx`, then `decoder_model<suffix>.onnx`.
+   */
+  dtype?: Dtype | string;
+  /** Graph file name under `onnx/` without `.onnx` (`model_quantized`...); excludes `dtype`. */
   variant?: string;
   /** Directory for an on-disk cache of derived graphs (gradient graphs). */
   cacheDir?: string;
@@ -130,7 +141,7 @@ function externalLocations(bytes: Uint8Array): string[] {
  *
  * @param source A bundled model's short name (`distilbert-sentiment`, `gpt2-tiny`), a directory, or an
  *   http(s) URL base in the Hugging Face layout.
- * @param options Backend, variant, threads, fetch.
+ * @param options Backend, dtype or variant, threads, fetch.
  * @returns The loaded model with one session, reused for every call.
  * @throws ModelLoadError naming the missing or corrupt file.
  *
@@ -178,14 +189,11 @@ export async function loadModel(
     );
   }
 
-  const variant = options.variant ?? "model";
-  if (!/^[\w.-]+$/.test(variant)) {
-    throw new RangeError(
-      `Cannot load model: variant "${variant}" must be a file name such as model_quantized`,
-    );
-  }
-  const onnxFile = `onnx/${variant}.onnx`;
-  const onnx = (await readResource(base, onnxFile, options))!;
+  const { onnxFile, onnx } = await readGraph(
+    base,
+    candidateFiles(task, { dtype: options.dtype, variant: options.variant }),
+    options,
+  );
   const externalData: { path: string; data: Uint8Array }[] = [];
   for (const location of externalLocations(onnx)) {
     if (location.includes("..") || location.startsWith("/")) {
@@ -199,6 +207,20 @@ export async function loadModel(
       data: (await readResource(base, `onnx/${location}`, options))!,
     });
   }
+
+  const limits: VocabularyLimit[] = [];
+  if (typeof config.vocab_size === "number") {
+    limits.push({ file: shown("config.json"), source: "vocab_size", size: config.vocab_size });
+  }
+  const embedding = wordEmbeddingOf(onnx);
+  if (embedding) {
+    limits.push({
+      file: shown(onnxFile),
+      source: "the word-embedding table's row count",
+      size: embedding.vocab,
+    });
+  }
+  checkIds(config, tokenizerJson!, tokenizer.specialIds, limits);
 
   const backend = options.backend ?? "web";
   const make = (bytes: Uint8Array, data = externalData) =>
@@ -216,9 +238,7 @@ export async function loadModel(
   if (!logits) throw new ModelLoadError(shown(onnxFile), "the graph has no outputs");
 
   const labels = task === "text-classification" ? labelsOf(config) : undefined;
-  const maxTokens = Number(
-    config.max_position_embeddings ?? config.n_positions ?? config.n_ctx ?? 512,
-  );
+  const maxTokens = maxTokensOf(config);
   const sessions = new Set<ModelSession>([session]);
   const model: Model = {
     id: options.id ?? name,
@@ -249,6 +269,15 @@ export async function loadModel(
     },
   };
   return model;
+}
+
+/** The word-embedding lookup, if the bytes parse; a corrupt graph is onnxruntime's to report. */
+function wordEmbeddingOf(onnx: Uint8Array) {
+  try {
+    return findWordEmbedding(OnnxGraph.parse(onnx));
+  } catch {
+    return undefined;
+  }
 }
 
 function labelsOf(config: ModelConfig): string[] {

@@ -154,7 +154,9 @@ Deno.test("load errors name the file and the cause", async () => {
   await assert.rejects(loadModel(sentimentDir, { variant: "model_quantized" }), {
     message: `Cannot load model file ${
       decodeURIComponent(sentimentDir.pathname)
-    }onnx/model_quantized.onnx: file not found`,
+    }onnx/model_quantized.onnx: file not found; ${
+      decodeURIComponent(sentimentDir.pathname)
+    }onnx/ holds model.onnx (dtype fp32)`,
   });
   for (const dir of [noTokenizer, corrupt, badJson, seq2seq]) {
     await Deno.remove(dir, { recursive: true });

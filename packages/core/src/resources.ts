@@ -98,6 +98,29 @@ export async function readResource(
   return new Uint8Array(await response.arrayBuffer());
 }
 
+/**
+ * Lists the entries of a local directory (a `file:` URL).
+ *
+ * @returns The names, or `undefined` when the directory does not exist.
+ */
+export async function listDirectory(url: URL): Promise<string[] | undefined> {
+  const g = globalThis as {
+    Deno?: { readDir(u: URL): AsyncIterable<{ name: string }> };
+  };
+  try {
+    if (g.Deno) {
+      const names: string[] = [];
+      for await (const entry of g.Deno.readDir(url)) names.push(entry.name);
+      return names;
+    }
+    const fs = await import("node:fs/promises");
+    return await fs.readdir(url);
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
 /** Reads and parses a JSON file, naming the file if it is not valid JSON. */
 export async function readJson<T>(
   base: Base,

@@ -13,11 +13,9 @@
  * non-special token by that token's embedding while special tokens keep theirs (so [CLS], [SEP] and
  * <|endoftext|> contribute nothing).
  *
- * Adaptive mode (`steps: "auto"`): runs 8, 16, 32, ... up to 512 points and stops at the first count
- * whose gap is small enough: |delta| <= tolerance * |J(x) - J(x0)|, or |delta| <= 1e-6 (the float32
- * noise floor, for objectives that barely move). Each count is a fresh quadrature (Gauss-Legendre
- * points do not nest), so the work is at most twice that of the final count; J(x) and J(x0) are
- * computed once. `diagnostics.steps` is the count used, `diagnostics.stepsTried` every count run.
+ * Adaptive mode (`steps: "auto"`, _adaptive_ig.ts): nested Clenshaw-Curtis rules of 3 to 33 points
+ * that reuse every point, stopping once |delta| <= tolerance * |J(x) - J(x0)|; never more model
+ * rows than the fixed default's 52. The `integration` option does not apply to it.
  *
  * @see Sundararajan, Taly & Yan, "Axiomatic Attribution for Deep Networks", ICML 2017.
  *   https://arxiv.org/abs/1703.01365
@@ -29,22 +27,15 @@ import {
   type IntegrationRule,
 } from "../numerics/integration.ts";
 import type { GradientRunner } from "../gradients/runner.ts";
+import { adaptiveIntegratedGradients } from "./_adaptive_ig.ts";
 import { baselineEmbeds, dotPerToken, gradients, runnerFor } from "./_gradient.ts";
 import { BASELINE_OPTION, BATCH_SIZE_OPTION } from "./_options.ts";
 import { defineMethod } from "./define.ts";
 import type { MethodContext } from "./types.ts";
 
-/** Point counts adaptive mode tries, in order. */
-export const AUTO_STEPS = [8, 16, 32, 64, 128, 256, 512] as const;
-
-/** Below this |delta| adaptive mode stops whatever the tolerance (float32 rounding of J). */
-const NOISE_FLOOR = 1e-6;
-
 interface Pass {
   scores: number[];
   delta: number;
-  fx: number;
-  fx0: number;
 }
 
 async function integrate(
@@ -54,21 +45,18 @@ async function integrate(
   x0: Float32Array,
   rule: IntegrationRule,
   steps: number,
-  ends: { fx: number; fx0: number } | undefined,
-  progress: { done: number; total: number },
 ): Promise<Pass> {
   const { alphas, weights } = integrationPoints(rule, steps);
   const size = x.length;
-  const rows = steps + (ends ? 0 : 2);
+  const rows = steps + 2;
   const embeds = new Float32Array(rows * size);
   for (let k = 0; k < steps; k++) {
     const a = alphas[k], offset = k * size;
     for (let j = 0; j < size; j++) embeds[offset + j] = x0[j] + a * (x[j] - x0[j]);
   }
-  if (!ends) {
-    embeds.set(x, steps * size);
-    embeds.set(x0, (steps + 1) * size);
-  }
+  embeds.set(x, steps * size);
+  embeds.set(x0, (steps + 1) * size);
+  const progress = { done: 0, total: rows };
   const { grads, objective } = await gradients(ctx, runner, embeds, rows, progress);
   const path = new Float64Array(size), diff = new Float64Array(size);
   for (let k = 0; k < steps; k++) {
@@ -77,9 +65,8 @@ async function integrate(
   }
   for (let j = 0; j < size; j++) diff[j] = x[j] - x0[j];
   const scores = dotPerToken(path, diff, ctx.ids.length, runner.hidden);
-  const { fx, fx0 } = ends ?? { fx: objective[steps], fx0: objective[steps + 1] };
-  const delta = scores.reduce((a, b) => a + b, 0) - (fx - fx0);
-  return { scores, delta, fx, fx0 };
+  const delta = scores.reduce((a, b) => a + b, 0) - (objective[steps] - objective[steps + 1]);
+  return { scores, delta };
 }
 
 /** The integrated gradients method (`integrated-gradients`). */
@@ -97,9 +84,8 @@ export const integratedGradients = defineMethod({
       min: 1,
       max: 1024,
       alsoAccepts: ["auto"],
-      description: `Integration points; auto raises them (${
-        AUTO_STEPS.join(", ")
-      }) until the completeness gap is within tolerance.`,
+      description:
+        "Integration points; auto uses nested Clenshaw-Curtis rules (3 to 33 points, never more model runs than the default) until the completeness gap is within tolerance.",
     },
     {
       name: "integration",
@@ -125,33 +111,8 @@ export const integratedGradients = defineMethod({
     const runner = await runnerFor(ctx);
     const x = runner.embed(ctx.ids);
     const x0 = baselineEmbeds(ctx, runner, baseline, "integrated-gradients");
-    if (steps !== "auto") {
-      const pass = await integrate(ctx, runner, x, x0, rule, steps, undefined, {
-        done: 0,
-        total: steps + 2,
-      });
-      return { scores: pass.scores, diagnostics: { convergenceDelta: pass.delta, steps } };
-    }
-    const tried: number[] = [];
-    const progress = { done: 0, total: AUTO_STEPS[0] + 2 };
-    let pass: Pass | undefined;
-    for (const count of AUTO_STEPS) {
-      progress.total = progress.done + count + (pass ? 0 : 2);
-      pass = await integrate(ctx, runner, x, x0, rule, count, pass, progress);
-      tried.push(count);
-      if (Math.abs(pass.delta) <= Math.max(tolerance * Math.abs(pass.fx - pass.fx0), NOISE_FLOOR)) {
-        break;
-      }
-    }
-    return {
-      scores: pass!.scores,
-      diagnostics: {
-        convergenceDelta: pass!.delta,
-        steps: tried[tried.length - 1],
-        stepsTried: tried,
-        converged: Math.abs(pass!.delta) <=
-          Math.max(tolerance * Math.abs(pass!.fx - pass!.fx0), NOISE_FLOOR),
-      },
-    };
+    if (steps === "auto") return adaptiveIntegratedGradients(ctx, runner, x, x0, tolerance);
+    const pass = await integrate(ctx, runner, x, x0, rule, steps);
+    return { scores: pass.scores, diagnostics: { convergenceDelta: pass.delta, steps } };
   },
 });

@@ -89,13 +89,29 @@ Deno.test("integrated-gradients: steps auto stops within tolerance with fewer st
     const change = total - diagnostics!.convergenceDelta!;
     assert.equal(diagnostics!.converged, true);
     assert.ok(Math.abs(diagnostics!.convergenceDelta!) <= Math.max(0.01 * Math.abs(change), 1e-6));
-    assert.ok((diagnostics!.steps as number) < 50, `steps ${diagnostics!.steps}`);
-    assert.deepEqual(
-      diagnostics!.stepsTried,
-      [8, 16, 32].slice(0, (diagnostics!.stepsTried as number[]).length),
-    );
+    // Nested rules: the cost is the last rule's point count, both ends included.
+    const tried = diagnostics!.stepsTried as number[];
+    assert.deepEqual(tried, [5, 9, 17, 33].slice(0, tried.length));
+    assert.equal(diagnostics!.steps, tried.at(-1));
+    assert.ok(tried.at(-1)! <= 17, `steps ${diagnostics!.steps}`);
+    assert.equal(ctx.counters.backward, tried.at(-1), "every point evaluated once");
     assert.ok(relativeL2(scores, text.integrated_gradients_gl50 as number[]) < 0.02);
   }
+});
+
+Deno.test("integrated-gradients: steps auto never costs more rows than the fixed default", async () => {
+  // Tolerance 0 can only be met under the noise floor: the run goes to the 33-point cap (52 rows
+  // for the fixed 50), and says it did not converge; its gap is still that of a 33-point rule.
+  const model = await testModel("distilbert-tiny-opset17");
+  const text = (await referenceTexts("distilbert-tiny-opset17"))[0];
+  const ctx = methodContext(model, integratedGradients, text, {
+    params: { steps: "auto", tolerance: 0 },
+  });
+  const { scores, diagnostics } = await integratedGradients.run(ctx);
+  assert.deepEqual(diagnostics!.stepsTried, [5, 9, 17, 33]);
+  assert.equal(ctx.counters.backward, 33);
+  assert.equal(diagnostics!.converged, false);
+  assert.ok(relativeL2(scores, text.integrated_gradients_gl50 as number[]) < 0.05);
 });
 
 Deno.test("integrated-gradients: pad, unk and mask baselines: sum(scores) - delta is f(x) - f(baseline ids)", async () => {

@@ -112,3 +112,42 @@ export function integrationPoints(rule: IntegrationRule, steps: number): Quadrat
       );
   }
 }
+
+/**
+ * Clenshaw-Curtis nodes and weights on [0, 1]: the N + 1 = `points` nodes
+ * alpha_j = (1 - cos(j pi / N)) / 2 (ascending, both ends included) and the weights that integrate
+ * every polynomial of degree <= N exactly. The rules with 2^k + 1 points nest: each holds every
+ * node of the one before, so a refinement only evaluates the new (odd-indexed) nodes.
+ *
+ * @param points Number of nodes, an integer >= 2.
+ * @returns Ascending alphas and positive weights summing to 1.
+ * @throws RangeError for fewer than 2 points.
+ *
+ * @example Three points are Simpson's rule
+ * ```ts
+ * import { clenshawCurtis } from "./integration.ts";
+ * console.log(Array.from(clenshawCurtis(3).weights)); // [1/6, 2/3, 1/6] (up to rounding)
+ * ```
+ */
+export function clenshawCurtis(points: number): Quadrature {
+  if (!Number.isInteger(points) || points < 2) {
+    throw new RangeError(
+      `Cannot integrate with clenshaw-curtis: "points" must be an integer >= 2, current value is ${points}`,
+    );
+  }
+  const n = points - 1;
+  const alphas = new Float64Array(points), weights = new Float64Array(points);
+  for (let j = 0; j <= n; j++) {
+    const theta = j * Math.PI / n;
+    // Mirrored so that the nodes are symmetric about 1/2 (and 1/2 itself exact) in floating point.
+    alphas[j] = 2 * j < n ? (1 - Math.cos(theta)) / 2 : 2 * j === n ? 0.5 : 1 - alphas[n - j];
+    // The weight on [-1, 1] is c_j / n * (1 - sum_k b_k cos(2 k theta) / (4 k^2 - 1)), with
+    // c_j = 1 at the ends and 2 inside, b_k = 1 for k = n / 2 and 2 otherwise; halved for [0, 1].
+    let sum = 0;
+    for (let k = 1; k <= n >> 1; k++) {
+      sum += (2 * k === n ? 1 : 2) * Math.cos(2 * k * theta) / (4 * k * k - 1);
+    }
+    weights[j] = (j === 0 || j === n ? 1 : 2) / n * (1 - sum) / 2;
+  }
+  return { alphas, weights };
+}

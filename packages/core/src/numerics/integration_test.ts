@@ -1,6 +1,6 @@
 /** Quadrature rules against known nodes and exact integrals. */
 import assert from "node:assert/strict";
-import { INTEGRATION_RULES, integrationPoints } from "./integration.ts";
+import { clenshawCurtis, INTEGRATION_RULES, integrationPoints } from "./integration.ts";
 import { Random } from "./random.ts";
 
 Deno.test("gauss-legendre: 3 nodes match the closed form, 50 integrate x^99 exactly", () => {
@@ -32,6 +32,36 @@ Deno.test("riemann rules: Captum's points and weights", () => {
     const cube = q.alphas.reduce((s, a, i) => s + q.weights[i] * a ** 3, 0);
     assert.ok(Math.abs(cube - 0.25) < 0.02, `${rule}: integral of x^3 is ${cube}`);
   }
+});
+
+Deno.test("clenshaw-curtis: 3 and 5 points match the closed forms, 2^k + 1 points nest and integrate x^(N+1) exactly", () => {
+  const three = clenshawCurtis(3);
+  assert.deepEqual(Array.from(three.alphas), [0, 0.5, 1]);
+  [1 / 6, 4 / 6, 1 / 6].forEach((w, i) => assert.ok(Math.abs(three.weights[i] - w) < 1e-15));
+  // N = 4 on [-1, 1]: weights 1/15, 8/15, 12/15, 8/15, 1/15 at cos(j pi / 4).
+  const five = clenshawCurtis(5);
+  const r = Math.SQRT1_2 / 2;
+  [0, 0.5 - r, 0.5, 0.5 + r, 1].forEach((x, i) => assert.ok(Math.abs(five.alphas[i] - x) < 1e-15));
+  [1, 8, 12, 8, 1].forEach((w, i) => assert.ok(Math.abs(five.weights[i] - w / 30) < 1e-15));
+  for (const points of [9, 17, 33]) {
+    const q = clenshawCurtis(points);
+    const coarser = clenshawCurtis((points + 1) / 2);
+    coarser.alphas.forEach((a, j) => assert.ok(Math.abs(q.alphas[2 * j] - a) < 1e-15));
+    // Odd N + 1 nodes: exact up to degree N + 1 by symmetry.
+    const top = q.alphas.reduce((s, a, i) => s + q.weights[i] * a ** points, 0);
+    assert.ok(
+      Math.abs(top - 1 / (points + 1)) < 1e-14,
+      `${points} points: x^${points} gives ${top}`,
+    );
+    // e^x: the error of the N-point rule is about 1 / (N + 1)! (1e-13 at 9 points).
+    const exp = q.alphas.reduce((s, a, i) => s + q.weights[i] * Math.exp(a), 0);
+    const bound = points === 9 ? 1e-13 : 1e-15;
+    assert.ok(Math.abs(exp - (Math.E - 1)) < bound, `${points} points: e^x gives ${exp}`);
+  }
+  assert.throws(() => clenshawCurtis(1), {
+    message:
+      'Cannot integrate with clenshaw-curtis: "points" must be an integer >= 2, current value is 1',
+  });
 });
 
 Deno.test("integration: bad step counts are refused with the allowed range", () => {

@@ -2,10 +2,14 @@
  * A small Prometheus registry for the API: request counts by route and status, a latency histogram
  * by route, errors by code, cancellations, and gauges read at scrape time (queue depth, running
  * computations, models loaded). Text exposition format 0.0.4, no dependencies, so the same code runs
- * in Deno, Node and workerd.
+ * in Deno, Node and workerd. The middleware times every request and files it under its route
+ * pattern (`/models/:model/*`, not the path asked for), or `unmatched`, and counts the error code
+ * of the final answer.
  *
  * @module
  */
+import type { Context, MiddlewareHandler } from "hono";
+import type { ErrorVariables } from "./errors.ts";
 
 /** Latency histogram bucket bounds, in seconds. */
 export const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -96,4 +100,22 @@ export class Metrics {
     }
     return out.join("\n") + "\n";
   }
+}
+
+/**
+ * The middleware: records each request's route, status and latency.
+ *
+ * @param now The clock, in ms.
+ */
+export function observe(metrics: Metrics, now: () => number): MiddlewareHandler {
+  return async (c, next) => {
+    const started = now();
+    await next();
+    const route = c.req.routePath && c.req.routePath !== "*" && c.res.status !== 404
+      ? c.req.routePath
+      : "unmatched";
+    metrics.observe(route, c.res.status, (now() - started) / 1000);
+    const code = (c as Context<{ Variables: ErrorVariables }>).get("errorCode");
+    if (code) metrics.error(code);
+  };
 }

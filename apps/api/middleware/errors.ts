@@ -1,10 +1,12 @@
 /**
- * The API's one error shape, `{"error": {"code", "message", "details"}}`, and the mapping from
- * glassbox core's errors to HTTP statuses. Every refusal the API makes goes through {@link ApiError},
- * so a client can switch on `error.code` and read `error.message` to a person.
+ * The API's one error shape, `{"error": {"code", "message", "details"}}`, the mapping from glassbox
+ * core's errors to HTTP statuses, and the handlers that answer with it: `app.onError`, `app.notFound`
+ * and the `onMethodNotAllowed` of Hono's `methodNotAllowed`. Every refusal the API makes goes through
+ * {@link ApiError}, so a client can switch on `error.code` and read `error.message` to a person.
  *
  * @module
  */
+import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import {
   AbortError,
   InputError,
@@ -128,4 +130,54 @@ export function toApiError(error: unknown, phase: "validate" | "compute"): ApiEr
     return new ApiError("invalid_option", error.message);
   }
   return new ApiError("internal", "Internal error; the server log has the details");
+}
+
+/** What {@link fail} sets on the context: the metrics middleware counts the final answer's code. */
+export interface ErrorVariables {
+  errorCode?: ErrorCode;
+}
+
+/** Answers with an error: its status, headers and JSON body; notes its code for the metrics. */
+export function fail(c: Context, error: ApiError): Response {
+  (c as Context<{ Variables: ErrorVariables }>).set("errorCode", error.code);
+  for (const [name, value] of Object.entries(error.headers)) c.header(name, value);
+  return c.json(error.toBody(), error.status as 400);
+}
+
+/**
+ * The app's error handler: maps what was thrown and logs the ones that are the server's fault.
+ *
+ * @param log Where internal errors go, with the request line.
+ */
+export function onError(log: (message: string, error: unknown) => void): ErrorHandler {
+  return (error, c) => {
+    const mapped = toApiError(error, "compute");
+    if (mapped.code === "internal") log(`Internal error on ${c.req.method} ${c.req.path}`, error);
+    return fail(c, mapped);
+  };
+}
+
+/** 404 for a path no route serves, listing the routes. */
+export function notFound(routes: () => string[]): NotFoundHandler {
+  return (c) =>
+    fail(
+      c,
+      new ApiError("not_found", `No route ${c.req.method} ${c.req.path}; see /docs`, {
+        routes: routes(),
+      }),
+    );
+}
+
+/** 405 with `Allow`, for Hono's `methodNotAllowed` middleware. */
+export function methodNotAllowed(c: Context, methods: string[]): Response {
+  const allow = methods.filter((m) => m !== "HEAD");
+  return fail(
+    c,
+    new ApiError(
+      "method_not_allowed",
+      `${c.req.method} is not allowed on ${c.req.path}; use ${allow.join(" or ")}`,
+      { allow },
+      { Allow: [...methods, "OPTIONS"].join(", ") },
+    ),
+  );
 }

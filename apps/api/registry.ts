@@ -7,7 +7,7 @@
  * @module
  */
 import type { Model, ModelSession } from "@glassbox/core";
-import { ApiError, ModelUnavailableError } from "./errors.ts";
+import { ApiError, ModelUnavailableError } from "./middleware/errors.ts";
 
 const yielding = new WeakSet<Model>();
 

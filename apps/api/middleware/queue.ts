@@ -1,12 +1,18 @@
 /**
  * Backpressure for the API: a concurrency limit with a bounded FIFO queue (requests beyond it are
  * refused at once with 429 and a Retry-After estimate, as TGI and TEI do, instead of piling up until
- * they time out) and a per-client token bucket. Both take their clock from the caller, so tests run
- * them without timers.
+ * they time out). {@link compute} runs a validated request's work in a slot under the request's
+ * deadline and its client's presence; {@link slot} holds a slot for as long as a response streams
+ * (model downloads).
  *
  * @module
  */
+import type { Context, MiddlewareHandler } from "hono";
+import type { Model } from "@glassbox/core";
+import type { ModelRegistry } from "../registry.ts";
+import { whenSent } from "../response_end.ts";
 import { ApiError } from "./errors.ts";
+import type { DeadlineVariables } from "./timeout.ts";
 
 /** A concurrency limit with a bounded wait queue. */
 export class ConcurrencyLimiter {
@@ -101,55 +107,80 @@ export class ConcurrencyLimiter {
   }
 }
 
-/** Token-bucket rate limiting per client key. */
-export class RateLimiter {
-  #buckets = new Map<string, { tokens: number; at: number }>();
+/**
+ * Holds a slot from arrival until the response body has been sent (or the client left), for routes
+ * whose cost is the stream itself. Refuses at once (429) when the limiter has no slot and no queue.
+ */
+export function slot(limiter: ConcurrencyLimiter, now: () => number): MiddlewareHandler {
+  return async (c, next) => {
+    const started = now();
+    const release = await limiter.acquire(c.req.raw.signal);
+    const done = () => release(now() - started);
+    try {
+      await next();
+    } catch (error) {
+      done();
+      throw error;
+    }
+    c.res = whenSent(c.res, done);
+  };
+}
 
-  /**
-   * @param burst Requests a client may make at once (bucket size).
-   * @param perSecond Tokens added per second.
-   * @param now The clock, in ms.
-   * @param maxClients Buckets kept; the least recently seen are dropped beyond it.
-   */
-  constructor(
-    readonly burst: number,
-    readonly perSecond: number,
-    readonly now: () => number,
-    readonly maxClients = 10_000,
-  ) {
-    if (!(burst >= 1) || !(perSecond > 0)) {
-      throw new RangeError(
-        `Rate limit needs burst >= 1 and perSecond > 0, current values are ${burst} and ${perSecond}`,
-      );
-    }
-  }
+/** What {@link compute} needs from the app. */
+export interface ComputeDeps {
+  limiter: ConcurrencyLimiter;
+  registry: ModelRegistry;
+  now: () => number;
+  /** Counts a computation cancelled because its client went away. */
+  cancelled: () => void;
+  /** Keeps a model load alive past the request (workerd's `waitUntil`). */
+  keepAlive: (c: Context) => (loading: Promise<unknown>) => void;
+}
 
-  /**
-   * Takes one token for `key`.
-   *
-   * @throws ApiError `rate_limited` with Retry-After when the bucket is empty.
-   */
-  take(key: string): void {
-    const t = this.now();
-    const bucket = this.#buckets.get(key) ?? { tokens: this.burst, at: t };
-    // Re-inserting moves the key to the end: the map's order is least recently seen first.
-    this.#buckets.delete(key);
-    this.#buckets.set(key, bucket);
-    if (this.#buckets.size > this.maxClients) {
-      this.#buckets.delete(this.#buckets.keys().next().value!);
+/**
+ * Runs `work` in a computation slot with a signal that aborts when the request's deadline passes
+ * (504 `timeout`) or its client goes away (`client_closed`, counted).
+ *
+ * @param cancel Another reason to stop (a streaming response whose reader left).
+ */
+export async function compute<T>(
+  c: Context<{ Variables: DeadlineVariables }>,
+  deps: ComputeDeps,
+  modelId: string,
+  work: (model: Model, signal: AbortSignal) => Promise<T>,
+  cancel?: AbortSignal,
+): Promise<T> {
+  const deadline = c.get("deadline");
+  const controller = new AbortController();
+  const timedOut = () => controller.abort(deadline.reason);
+  const gone = () =>
+    controller.abort(new ApiError("client_closed", "The client disconnected; work cancelled"));
+  if (deadline.aborted) timedOut();
+  deadline.addEventListener("abort", timedOut, { once: true });
+  const sources = [c.req.raw.signal, cancel].filter((s): s is AbortSignal => !!s);
+  for (const s of sources) s.addEventListener("abort", gone, { once: true });
+  try {
+    const release = await deps.limiter.acquire(controller.signal);
+    const started = deps.now();
+    try {
+      const model = await Promise.race([
+        deps.registry.get(modelId, deps.keepAlive(c)),
+        new Promise<never>((_, reject) => {
+          controller.signal.addEventListener("abort", () => reject(controller.signal.reason), {
+            once: true,
+          });
+        }),
+      ]);
+      return await work(model, controller.signal);
+    } finally {
+      release(deps.now() - started);
     }
-    bucket.tokens = Math.min(this.burst, bucket.tokens + ((t - bucket.at) / 1000) * this.perSecond);
-    bucket.at = t;
-    if (bucket.tokens < 1) {
-      const seconds = Math.max(1, Math.ceil((1 - bucket.tokens) / this.perSecond));
-      throw new ApiError(
-        "rate_limited",
-        `Too many requests from this client: the limit is ${this.perSecond} per second ` +
-          `with bursts of ${this.burst}; retry in ${seconds} s`,
-        { perSecond: this.perSecond, burst: this.burst },
-        { "Retry-After": String(seconds) },
-      );
-    }
-    bucket.tokens -= 1;
+  } catch (error) {
+    if (!controller.signal.aborted) throw error;
+    if (controller.signal.reason !== deadline.reason) deps.cancelled();
+    throw controller.signal.reason;
+  } finally {
+    deadline.removeEventListener("abort", timedOut);
+    for (const s of sources) s.removeEventListener("abort", gone);
   }
 }

@@ -1,7 +1,8 @@
-/** Tests of the concurrency limiter (slots, FIFO queue, refusal, abort) and the token bucket. */
+/** Tests of the concurrency limiter (slots, FIFO queue, refusal, abort) and the download slot. */
 import assert from "node:assert/strict";
-import type { ApiError } from "./errors.ts";
-import { ConcurrencyLimiter, RateLimiter } from "./limits.ts";
+import { Hono } from "hono";
+import { type ApiError, onError } from "./errors.ts";
+import { ConcurrencyLimiter, slot } from "./queue.ts";
 
 Deno.test("ConcurrencyLimiter: slots, FIFO queue, refusal with Retry-After, abort", async () => {
   const limiter = new ConcurrencyLimiter(2, 2);
@@ -41,27 +42,20 @@ Deno.test("ConcurrencyLimiter: slots, FIFO queue, refusal with Retry-After, abor
   assert.throws(() => new ConcurrencyLimiter(0, 1), /"concurrency" must be an integer >= 1/);
 });
 
-Deno.test("RateLimiter: burst, refill by the clock, per key, bounded key table", () => {
-  let t = 0;
-  const limiter = new RateLimiter(2, 0.5, () => t, 3);
-  limiter.take("a");
-  limiter.take("a");
-  assert.throws(() => limiter.take("a"), (error: ApiError) => {
-    assert.equal(error.code, "rate_limited");
-    assert.equal(error.headers["Retry-After"], "2");
-    return true;
-  });
-  limiter.take("b");
-  t = 2000; // one token back at 0.5/s
-  limiter.take("a");
-  assert.throws(() => limiter.take("a"), /Too many requests from this client/);
-  // Seen order is now b, a (a empty). With room for three keys, c, d and e push out b, then a (the
-  // least recently seen): a starts over with a full bucket.
-  limiter.take("c");
-  limiter.take("d");
-  limiter.take("e");
-  limiter.take("a");
-  limiter.take("a");
-  assert.throws(() => limiter.take("a"), /Too many requests/);
-  assert.throws(() => new RateLimiter(0, 1, () => 0), /burst >= 1 and perSecond > 0/);
+Deno.test("slot: held while the response streams, freed when it ends or the client leaves", async () => {
+  const limiter = new ConcurrencyLimiter(1, 0);
+  const app = new Hono();
+  app.onError(onError(() => {}));
+  app.get("/file", slot(limiter, () => 0), (c) => c.body(new Uint8Array(1000)));
+  const first = await app.request("/file");
+  assert.equal(limiter.running, 1, "the slot is held until the body is read");
+  const refused = await app.request("/file");
+  assert.equal(refused.status, 429);
+  assert.equal((await refused.json()).error.code, "queue_full");
+  assert.equal((await first.arrayBuffer()).byteLength, 1000);
+  assert.equal(limiter.running, 0);
+  const left = await app.request("/file");
+  assert.equal(limiter.running, 1);
+  await left.body!.cancel();
+  assert.equal(limiter.running, 0, "a cancelled download frees its slot");
 });
