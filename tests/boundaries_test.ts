@@ -14,11 +14,7 @@ import { type Member, readMembers, resolveMemberImport, ROOT } from "@glassbox/w
 /**
  * Relative imports that still leave their member, each with who removes it. Empty it; never grow it.
  */
-const ALLOWED = new Set([
-  // core's sources belong to the core helpers: these two become `@glassbox/wasm/reference`.
-  "packages/core/src/internals/taps_test.ts -> wasm/reference.ts",
-  "packages/core/src/methods/lime_test.ts -> wasm/reference.ts",
-]);
+const ALLOWED = new Set<string>([]);
 
 /** Directories that hold no sources of a member: dependencies, build outputs, AssemblyScript. */
 const SKIP = /(^|\/)(node_modules|dist|build|\.cache|assembly)(\/|$)/;

@@ -37,10 +37,15 @@ async function fixtureOutputsOf(
 }
 
 async function explain(...args: string[]) {
+  return await explainWith({}, ...args);
+}
+
+async function explainWith(env: Record<string, string>, ...args: string[]) {
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", MAIN, ...args],
     cwd: ROOT,
     stdin: "null",
+    env,
   }).output();
   return {
     code,
@@ -187,6 +192,35 @@ Deno.test("--dtype q8 loads model_quantized.onnx; without it the error lists the
     missing.stderr.trim(),
     `explain: Cannot load model file ${dir}/onnx/model.onnx: file not found; ${dir}/onnx/ holds model_quantized.onnx (dtype q8)`,
   );
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("onnxruntime's own error lines stay off stderr unless GLASSBOX_DEBUG is set", async () => {
+  // A config.json claiming more positions than the graph's table has: onnxruntime-node fails in the
+  // embeddings' Add and, left at its default level, logs that in colour before glassbox's message.
+  const dir = await Deno.makeTempDir();
+  await Deno.mkdir(`${dir}/onnx`);
+  for (const f of ["tokenizer.json", "tokenizer_config.json", "onnx/model.onnx"]) {
+    await Deno.copyFile(`${FIXTURE}${f}`, `${dir}/${f}`);
+  }
+  const config = JSON.parse(await Deno.readTextFile(`${FIXTURE}config.json`));
+  await Deno.writeTextFile(
+    `${dir}/config.json`,
+    JSON.stringify({ ...config, max_position_embeddings: 1000 }),
+  );
+  const args = ["--model", dir, "--backend", "node", "--predict", "word ".repeat(200)];
+  const quiet = await explainWith({ GLASSBOX_DEBUG: "" }, ...args);
+  assert.equal(quiet.code, 1);
+  const lines = quiet.stderr.split("\n").filter((l) => l);
+  assert.equal(lines.length, 1, quiet.stderr);
+  assert.ok(
+    lines[0].startsWith(
+      "explain: internal error: Non-zero status code returned while running Add node. Name:'/embeddings/Add'",
+    ),
+    lines[0],
+  );
+  const debug = await explainWith({ GLASSBOX_DEBUG: "1" }, ...args);
+  assert.ok(debug.stderr.includes("[E:onnxruntime:"), debug.stderr);
   await Deno.remove(dir, { recursive: true });
 });
 

@@ -89,8 +89,37 @@ function reducesBatch(graph: OnnxGraph, node: NodeProto): boolean {
 
 const known = new WeakMap<Model, string | undefined>();
 
-/** {@link rowCoupling} of a model's graph, read once per model. */
+/**
+ * Why a model's rows are coupled, read once per model. The graph is parsed only when its bytes name a
+ * whole-tensor quantizer, so forward passes parse nothing on ordinary models: in a browser page whose
+ * Content-Security-Policy forbids code generation the ONNX decoder cannot run, and on-device
+ * predictions and perturbations must work there. Reductions over the batch axis ({@link rowCoupling}
+ * finds them in a parsed graph) are therefore not looked for here; no transformer export seen has one.
+ */
 export function modelRowCoupling(model: Model): string | undefined {
-  if (!known.has(model)) known.set(model, rowCoupling(OnnxGraph.parse(model.onnx)));
+  if (!known.has(model)) known.set(model, couplingOf(model.onnx));
   return known.get(model);
+}
+
+function couplingOf(bytes: Uint8Array): string | undefined {
+  const named = [...WHOLE_TENSOR_QUANTIZERS].find((name) => mentions(bytes, name));
+  if (!named) return undefined;
+  try {
+    return rowCoupling(OnnxGraph.parse(bytes));
+  } catch (error) {
+    if (!((error as Error).cause instanceof EvalError)) throw error;
+    return `${named} quantizes with one scale over the whole batch`;
+  }
+}
+
+/** Does `bytes` contain the ASCII string `text`? */
+function mentions(bytes: Uint8Array, text: string): boolean {
+  const needle = new TextEncoder().encode(text);
+  for (let at = bytes.indexOf(needle[0]); at >= 0; at = bytes.indexOf(needle[0], at + 1)) {
+    if (at + needle.length > bytes.length) return false;
+    let i = 1;
+    while (i < needle.length && bytes[at + i] === needle[i]) i++;
+    if (i === needle.length) return true;
+  }
+  return false;
 }

@@ -271,8 +271,15 @@ export async function loadModel(
   return model;
 }
 
-/** The word-embedding lookup, if the bytes parse; a corrupt graph is onnxruntime's to report. */
+/**
+ * The word-embedding lookup, if the bytes parse; a corrupt graph is onnxruntime's to report. Not looked
+ * for in a browser: the ONNX decoder generates code, which a page's Content-Security-Policy without
+ * `'unsafe-eval'` reports as a violation even when the error is caught, and on-device predictions must
+ * not need it. There the ids are checked against `vocab_size` only.
+ */
 function wordEmbeddingOf(onnx: Uint8Array) {
+  const scope = globalThis as { document?: unknown; WorkerGlobalScope?: unknown };
+  if (scope.document !== undefined || scope.WorkerGlobalScope !== undefined) return undefined;
   try {
     return findWordEmbedding(OnnxGraph.parse(onnx));
   } catch {

@@ -76,6 +76,31 @@ function runtime(backend: Backend): Promise<Ort> {
   return loading;
 }
 
+/** Whether `GLASSBOX_DEBUG` is set, where the runtime lets us read the environment. */
+function debugging(): boolean {
+  const g = globalThis as {
+    Deno?: {
+      env: { get(name: string): string | undefined };
+      permissions: { querySync(p: { name: "env"; variable: string }): { state: string } };
+    };
+    process?: { env?: Record<string, string | undefined> };
+  };
+  if (!g.Deno) return Boolean(g.process?.env?.GLASSBOX_DEBUG);
+  // Without env permission, asking would prompt the user; run quiet instead.
+  const query = { name: "env", variable: "GLASSBOX_DEBUG" } as const;
+  return g.Deno.permissions.querySync(query).state === "granted" &&
+    Boolean(g.Deno.env.get("GLASSBOX_DEBUG"));
+}
+
+/**
+ * onnxruntime's own log level: 4 (fatal only) unless GLASSBOX_DEBUG is set, then 2 (warnings). Its
+ * error lines repeat, in colour and before ours, the message that the thrown error carries and
+ * glassbox reports.
+ */
+function logSeverity(): 2 | 4 {
+  return debugging() ? 2 : 4;
+}
+
 /**
  * Creates a session for an ONNX graph.
  *
@@ -102,14 +127,15 @@ export async function createSession(
   if (backend === "web") {
     ort.env.wasm.numThreads = options.threads ?? 1;
     if (wasmPaths) ort.env.wasm.wasmPaths = wasmPaths;
-    ort.env.logLevel = "error";
+    ort.env.logLevel = debugging() ? "warning" : "fatal";
   }
   const sessionOptions: Record<string, unknown> = {
     graphOptimizationLevel: "all",
-    logSeverityLevel: 3,
+    logSeverityLevel: logSeverity(),
   };
   if (options.externalData?.length) sessionOptions.externalData = options.externalData;
   const session = await ort.InferenceSession.create(bytes, sessionOptions);
+  const runOptions = { logSeverityLevel: logSeverity() };
   const describe = (names: readonly string[], meta: readonly unknown[] | undefined): ValueInfo[] =>
     names.map((name, i) => {
       const m = meta?.[i] as
@@ -128,8 +154,8 @@ export async function createSession(
       tensors[name] = new ort.Tensor(t.type, t.data as Float32Array, t.dims as number[]);
     }
     const results = outputNames
-      ? await session.run(tensors, outputNames as string[])
-      : await session.run(tensors);
+      ? await session.run(tensors, outputNames as string[], runOptions)
+      : await session.run(tensors, runOptions);
     const out: Record<string, TensorData> = {};
     for (const [name, t] of Object.entries(results)) {
       // onnxruntime-web hands out views it may reuse; copy before disposing.

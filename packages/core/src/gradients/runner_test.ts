@@ -316,3 +316,27 @@ Deno.test("gradient graph: a float16 model is refused with a clear UnsupportedOp
   await assert.rejects(() => gradientRunner(model, "logit"), (e: unknown) => e === refusal);
   assert.deepEqual([...model.derived.keys()], ["gradient:logit"]);
 });
+
+Deno.test("gradient graph: a transient failure is forgotten, and the next call builds the runner", async () => {
+  const source = dir("gpt2-tiny-opset17");
+  const config = JSON.parse(await Deno.readTextFile(new URL("config.json", source)));
+  let failures = 1;
+  const model = {
+    onnx: await Deno.readFile(new URL("onnx/model.onnx", source)),
+    externalData: [],
+    hash: "transient",
+    backend: "web" as const,
+    createSession: (bytes: Uint8Array, externalData?: { path: string; data: Uint8Array }[]) =>
+      failures-- > 0
+        ? Promise.reject(new Error("session creation failed"))
+        : createSession(bytes, { externalData }),
+    derived: new Map(),
+  };
+  await assert.rejects(() => gradientRunner(model, "logit"), {
+    message: "session creation failed",
+  });
+  assert.equal(model.derived.size, 0, "not remembered");
+  const runner = await gradientRunner(model, "logit");
+  assert.deepEqual([runner.hidden, runner.vocabSize], [config.n_embd, config.vocab_size]);
+  assert.equal(await gradientRunner(model, "logit"), runner, "remembered once built");
+});

@@ -4,7 +4,7 @@ import { explain } from "../explain.ts";
 import { feedsFor } from "../feeds.ts";
 import { runTaps } from "./taps.ts";
 import { referenceTexts } from "../methods/_gradient_testing.ts";
-import { attentionFlow as referenceFlow } from "../../../../wasm/reference.ts";
+import { attentionFlow as referenceFlow } from "@glassbox/wasm/reference";
 
 const fixture = (name: string) => new URL(`../../../../testdata/models/${name}/`, import.meta.url);
 

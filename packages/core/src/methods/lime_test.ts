@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { lime, limeSamples, limeWeight } from "./lime.ts";
 import { coalitionValues, modelContext, toyContext } from "./_coalitions_testing.ts";
 import { releaseTestModels, testModel } from "./_gradient_testing.ts";
-import * as reference from "../../../../wasm/reference.ts";
+import * as reference from "@glassbox/wasm/reference";
 
 const has = (present: number, k: number) => (present >> k) & 1;
 const w = [0.5, -1, 2, 0.25, 3, -0.75, 1.25, -0.5];
